@@ -1,0 +1,31 @@
+# Two commands do all set-up on a fresh clone (only Python 3.11 needed):
+#   make book   build the site under _build/html, executing every chapter
+#   make test   unit tests and every notebook in the quick profile
+# Both first create .venv and install requirements.txt and course_utils into it.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# The book's profile: "full" for the published site, "quick" for a fast local preview.
+COURSE_PROFILE ?= full
+
+.PHONY: book test clean
+
+$(STAMP): requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	touch $(STAMP)
+
+book: $(STAMP)
+	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/jupyter-book build . -W -n --keep-going
+
+# nbval runs each notebook in a kernel of this .venv and fails on any error; the quick
+# profile keeps every chapter to seconds.
+test: $(STAMP)
+	COURSE_PROFILE=quick $(BIN)/python -m pytest tests \
+		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 book templates
+
+clean:
+	rm -rf _build
