@@ -1,0 +1,95 @@
+"""The notebooks' shared skeleton, and re-execution with papermill as an instructor does it."""
+
+import ast
+import json
+import subprocess
+import sys
+import types
+from pathlib import Path
+
+import nbformat
+import papermill
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "templates" / "chapter_template.ipynb"
+NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb")) + [TEMPLATE]
+NOISE = ("cudart_stub", "oneDNN", "absl::", "cuda drivers", "TF_ENABLE_ONEDNN_OPTS")
+
+
+def code_cells(path):
+    return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
+
+
+def tagged(path, tag):
+    return [c for c in code_cells(path) if tag in c.metadata.get("tags", [])]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    for cell in code_cells(path):
+        assert not cell.outputs and cell.execution_count is None, f"{path.name} has outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_starts_with_the_template_colab_cell(path):
+    first = code_cells(path)[0]
+    assert "colab-install" in first.metadata.get("tags", [])
+    assert first.source == code_cells(TEMPLATE)[0].source
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_one_parameters_cell_of_literals(path):
+    cells = tagged(path, "parameters")
+    assert len(cells) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
+    for statement in ast.parse(cells[0].source).body:
+        assert isinstance(statement, ast.Assign), ast.unparse(statement)
+        ast.literal_eval(statement.value)  # raises unless the value is a literal
+
+
+def test_colab_cell_installs_from_the_configured_repository(monkeypatch):
+    repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args))
+    source = code_cells(TEMPLATE)[0].source
+    exec(source, {})  # outside Colab: nothing happens
+    assert calls == []
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    exec(source, {})
+    (args,) = calls
+    assert args[1:4] == ["-m", "pip", "install"] and "--quiet" in args
+    assert args[-1] == f"course_utils @ git+{repo}"
+    assert not any("tensorflow" in a or "numpy" in a for a in args)  # no pins against Colab's
+
+
+def outputs_text(notebook):
+    parts = []
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            parts.append(out.get("text", "") or json.dumps(out.get("data", {})))
+            parts.extend(out.get("traceback", []))
+    return "\n".join(parts)
+
+
+def test_papermill_overrides_parameters(tmp_path):
+    out = tmp_path / "executed" / "template.ipynb"
+    out.parent.mkdir()
+    papermill.execute_notebook(
+        str(TEMPLATE), str(out), parameters={"PROFILE": "quick", "EPOCHS": 2, "N_TRAIN": 300},
+        kernel_name="python3", progress_bar=False,
+    )
+    text = outputs_text(nbformat.read(out, as_version=4))
+    assert "Profile 'quick', seed 42" in text and "EPOCHS=2" in text
+    assert "300 training and 500 test images" in text
+    assert not any(noise in text for noise in NOISE), text
+
+
+def test_papermill_stops_on_a_bad_parameter(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        papermill.execute_notebook(
+            str(TEMPLATE), str(tmp_path / "bad.ipynb"),
+            parameters={"PROFILE": "quick", "DATA_SOURCE": "kaggle"},
+            kernel_name="python3", progress_bar=False,
+        )
+    assert "DATA_SOURCE must be one of 'auto', 'real', 'synthetic'" in str(info.value)
