@@ -11,6 +11,7 @@ from course_utils.data.render import (
     box,
     column,
     coverage,
+    draw_classes,
     ellipse,
     pixel_grid,
     segment,
@@ -26,14 +27,7 @@ CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 
 def make_clothes(n, seed):
     """Return n garment images (uint8, n x 28 x 28) and balanced labels (uint8) for a seed."""
-    rng = np.random.default_rng(seed)
-    labels = rng.permutation(np.arange(n) % len(CLASS_NAMES)).astype(np.uint8)
-    images = np.zeros((n, SIZE, SIZE), dtype=np.uint8)
-    for label, draw in enumerate(_DRAWERS):
-        where = np.flatnonzero(labels == label)
-        if where.size:
-            images[where] = _to_uint8(draw(rng, where.size))
-    return images, labels
+    return draw_classes(n, seed, _DRAWERS, SIZE)
 
 
 # --- per-sample parameters and frames -------------------------------------------------------
@@ -113,11 +107,6 @@ def _finish(rng, ink, surface, marks=None):
         image = image * (1.0 - marks)
     grain = rng.standard_normal(ink.shape, dtype=np.float32)
     return image + 0.03 * ink * grain
-
-
-def _to_uint8(images):
-    """Convert float images in [0, 1] to uint8 pixels."""
-    return np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 # --- tops: T-shirt, pullover, coat, shirt share one body-with-sleeves --------------------------

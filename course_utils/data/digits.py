@@ -7,9 +7,11 @@ and places the digit before drawing it with its own pen width: white on black, a
 Each class is drawn for all its samples in one vectorised pass.
 """
 
+import functools
+
 import numpy as np
 
-from course_utils.data.render import column, coverage, pixel_grid, segment
+from course_utils.data.render import column, coverage, draw_classes, pixel_grid, segment
 
 SIZE = 28
 CLASS_NAMES = tuple(str(d) for d in range(10))
@@ -17,18 +19,8 @@ CLASS_NAMES = tuple(str(d) for d in range(10))
 
 def make_digits(n, seed):
     """Return n digit images (uint8, n x 28 x 28) and balanced labels (uint8) for a seed."""
-    rng = np.random.default_rng(seed)
-    labels = rng.permutation(np.arange(n) % len(CLASS_NAMES)).astype(np.uint8)
-    images = np.zeros((n, SIZE, SIZE), dtype=np.uint8)
-    for label, glyph in enumerate(_GLYPHS):
-        where = np.flatnonzero(labels == label)
-        if where.size:
-            ink = _draw(rng, glyph, where.size)
-            images[where] = np.round(ink * 255.0).astype(np.uint8)
-    return images, labels
-
-
-# --- glyphs: strokes as control points --------------------------------------------------------
+    drawers = [functools.partial(_draw, glyph=glyph) for glyph in _GLYPHS]
+    return draw_classes(n, seed, drawers, SIZE)
 
 
 def _arc(cx, cy, rx, ry, start, stop, k):
@@ -106,7 +98,7 @@ _GLYPHS = (
 # --- drawing ----------------------------------------------------------------------------------
 
 
-def _draw(rng, glyph, n):
+def _draw(rng, n, glyph):
     """Draw n samples of one digit; return float ink in [0, 1], shape (n, 28, 28)."""
     blend = rng.random((n, 1, 1))
     strokes = [_blend(rng, a, b, present, blend) for a, b, present in glyph]

@@ -96,3 +96,20 @@ def arc(x, y, cx, cy, half_w, bend):
     inside = np.abs(y - curve_y) / np.sqrt(1.0 + slope * slope)
     ends = np.hypot(np.abs(x - cx) - half_w, y - cy)
     return np.where(np.abs(t) <= 1.0, np.minimum(inside, ends), ends)
+
+
+def draw_classes(n, seed, drawers, size):
+    """Draw n images with balanced, shuffled labels; drawers[k](rng, m) returns m ink images."""
+    rng = np.random.default_rng(seed)
+    labels = rng.permutation(np.arange(n) % len(drawers)).astype(np.uint8)
+    images = np.zeros((n, size, size), dtype=np.uint8)
+    for label, draw in enumerate(drawers):
+        where = np.flatnonzero(labels == label)
+        if where.size:
+            images[where] = to_uint8(draw(rng, where.size))
+    return images, labels
+
+
+def to_uint8(images):
+    """Convert float images in [0, 1] to uint8 pixels."""
+    return np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
