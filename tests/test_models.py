@@ -1,0 +1,234 @@
+"""The course's models: sizes, the Sampling layer, the VAE's losses, and saving."""
+
+import course_utils  # noqa: F401  (imports TensorFlow quietly, before Keras)
+import keras
+import numpy as np
+import pytest
+
+from course_utils.kl import kl_closed_form
+from course_utils.models import (
+    VAE,
+    VARIANTS,
+    Sampling,
+    build_autoencoder,
+    build_dense_autoencoder,
+    build_decoder,
+    build_encoder,
+    build_faces_vae,
+    build_vae,
+    reconstruction_loss,
+)
+
+INPUT_SHAPES = {"conv32": (32, 32, 1), "conv28": (28, 28, 1), "dense": (28, 28, 1),
+                "faces": (64, 64, 3)}
+
+
+def random_images(n, shape, seed=0):
+    return np.random.default_rng(seed).random((n, *shape)).astype("float32")
+
+
+def make_vae(variant, **kwargs):
+    if variant == "faces":
+        return build_faces_vae(latent_dim=kwargs.pop("latent_dim", 8), **kwargs)
+    return build_vae(variant, **kwargs)
+
+
+# --- Autoencoders -----------------------------------------------------------------------------
+
+
+def test_the_chapter_1_autoencoder_has_the_classic_parameter_counts():
+    autoencoder, encoder, decoder = build_autoencoder()
+    assert encoder.count_params() == 96_770
+    assert decoder.count_params() == 246_273
+    assert autoencoder.count_params() == 96_770 + 246_273
+    assert encoder.output_shape == (None, 2)
+    assert decoder.output_shape == (None, 32, 32, 1)
+    assert autoencoder.output_shape == (None, 32, 32, 1)
+    assert decoder.layers[2].output.shape == (None, 4, 4, 128)  # Dense 2048 reshaped
+
+
+def test_input_size_filters_and_latent_size_are_arguments():
+    autoencoder, encoder, decoder = build_autoencoder((64, 48, 3), filters=(8, 16), latent_dim=5)
+    assert encoder.output_shape == (None, 5)
+    assert decoder.output_shape == (None, 64, 48, 3)
+    out = autoencoder.predict(random_images(2, (64, 48, 3)), verbose=0)
+    assert out.shape == (2, 64, 48, 3) and out.min() >= 0 and out.max() <= 1
+    assert build_encoder((16, 16, 1), (4,), 3, name="e").name == "e"
+    with pytest.raises(ValueError, match="multiples of 2"):
+        build_decoder(2, (28, 28, 1), (32, 64, 128))
+
+
+def test_the_dense_autoencoder_goes_784_128_64_32_and_back():
+    autoencoder, encoder, decoder = build_dense_autoencoder()
+    dense = [layer for layer in autoencoder.layers[1].layers + autoencoder.layers[2].layers
+             if isinstance(layer, keras.layers.Dense)]
+    assert [layer.units for layer in dense] == [128, 64, 32, 64, 128, 784]
+    assert dense[-1].activation is keras.activations.sigmoid
+    assert all(layer.activation is keras.activations.relu for layer in dense[:-1])
+    assert encoder.output_shape == (None, 32)
+    assert autoencoder.output_shape == (None, 28, 28, 1)
+
+
+def test_a_seed_fixes_the_initial_weights():
+    first, second = build_autoencoder(seed=4)[0], build_autoencoder(seed=4)[0]
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    other = build_autoencoder(seed=5)[0]
+    assert not np.array_equal(first.get_weights()[0], other.get_weights()[0])
+
+
+# --- Sampling ---------------------------------------------------------------------------------
+
+
+def test_sampling_with_one_seed_draws_the_same_numbers():
+    z_mean, z_log_var = np.zeros((4, 3), "float32"), np.zeros((4, 3), "float32")
+    a, b, c = Sampling(seed=7), Sampling(seed=7), Sampling(seed=8)
+    first = np.asarray(a([z_mean, z_log_var]))
+    np.testing.assert_array_equal(first, np.asarray(b([z_mean, z_log_var])))
+    assert not np.array_equal(first, np.asarray(c([z_mean, z_log_var])))
+    assert not np.array_equal(first, np.asarray(a([z_mean, z_log_var])))  # the state moves on
+    assert a.get_config()["seed"] == 7
+    assert Sampling.from_config(a.get_config()).seed == 7
+
+
+def test_sampling_draws_have_the_given_mean_and_variance():
+    n = 20_000
+    mean = np.array([1.0, -2.0, 0.0], "float32")
+    log_var = np.array([0.0, np.log(4.0), np.log(0.25)], "float32")
+    z = np.asarray(Sampling(seed=0)([np.tile(mean, (n, 1)), np.tile(log_var, (n, 1))]))
+    variance = np.exp(log_var)
+    # Within 4 standard errors: of the mean sqrt(var/n), of the variance var*sqrt(2/n).
+    assert np.all(np.abs(z.mean(axis=0) - mean) < 4 * np.sqrt(variance / n))
+    assert np.all(np.abs(z.var(axis=0) - variance) < 4 * variance * np.sqrt(2 / n))
+
+
+# --- VAE builders -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", [*VARIANTS, "faces"])
+def test_every_vae_maps_images_to_three_codes_and_back(variant):
+    shape = INPUT_SHAPES[variant]
+    vae = make_vae(variant, latent_dim=3, seed=0)
+    assert isinstance(vae, VAE)
+    assert [tuple(s) for s in vae.encoder.output_shape] == [(None, 3)] * 3
+    assert vae.decoder.output_shape == (None, *shape)
+    out = vae.predict(random_images(2, shape), verbose=0)
+    assert out.shape == (2, *shape) and out.min() >= 0 and out.max() <= 1
+
+
+def test_the_vae_variants_have_their_networks():
+    conv32 = build_vae("conv32")
+    assert conv32.encoder.count_params() == 96_770 + 4_098  # chapter 1's + a z_log_var head
+    assert conv32.decoder.count_params() == 246_273
+    conv28 = build_vae("conv28").decoder
+    assert [layer.output.shape for layer in conv28.layers[2:]] == [
+        (None, 7, 7, 64), (None, 14, 14, 64), (None, 28, 28, 32), (None, 28, 28, 1)]
+    dense = build_vae("dense", latent_dim=4).encoder
+    assert [layer.units for layer in dense.layers if isinstance(layer, keras.layers.Dense)] == [
+        256, 4, 4]
+    faces = build_faces_vae()
+    assert faces.encoder.output_shape[0] == (None, 200)
+    flatten = [layer for layer in faces.encoder.layers if isinstance(layer, keras.layers.Flatten)]
+    assert flatten[0].output.shape == (None, 4 * 4 * 64)
+    assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in faces.decoder.layers)
+
+
+def test_unknown_variant_and_reconstruction_fail_clearly():
+    with pytest.raises(ValueError, match="conv32.*conv28.*dense"):
+        build_vae("resnet")
+    with pytest.raises(ValueError, match=r"reconstruction must be one of \('bce', 'mse'\).*xyz"):
+        build_vae("dense", reconstruction="xyz")
+    with pytest.raises(ValueError, match="xyz"):
+        build_faces_vae(latent_dim=4, reconstruction="xyz")
+
+
+# --- VAE losses and training ------------------------------------------------------------------
+
+
+def test_fit_logs_total_reconstruction_and_kl_losses_with_validation_versions():
+    vae = build_vae("dense", latent_dim=2, seed=0)
+    vae.compile(optimizer="adam")
+    images = random_images(64, (28, 28, 1))
+    history = vae.fit(images, epochs=2, batch_size=16, verbose=0,
+                      validation_data=(images[:16], images[:16])).history
+    names = ["total_loss", "reconstruction_loss", "kl_loss"]
+    assert sorted(history) == sorted(names + [f"val_{name}" for name in names])
+    assert all(len(values) == 2 and np.all(np.isfinite(values)) for values in history.values())
+    assert sorted(vae.fit(images, epochs=1, batch_size=32, verbose=0).history) == sorted(names)
+
+
+def test_total_is_reconstruction_plus_beta_times_kl_per_batch():
+    vae = build_vae("conv28", latent_dim=2, beta=3.0, seed=0)
+    images = random_images(16, (28, 28, 1))
+    logs = {name: float(value) for name, value in vae.test_step(images).items()}
+    assert logs["kl_loss"] > 0
+    assert logs["total_loss"] == pytest.approx(logs["reconstruction_loss"] + 3.0 * logs["kl_loss"],
+                                               rel=1e-6)
+    vae.compile(optimizer="adam")
+    logs = vae.evaluate(images, batch_size=16, verbose=0, return_dict=True)
+    assert logs["total_loss"] == pytest.approx(logs["reconstruction_loss"] + 3.0 * logs["kl_loss"],
+                                               rel=1e-6)
+
+
+def test_the_kl_term_is_the_closed_form_and_beta_zero_leaves_it_out():
+    vae = build_vae("dense", latent_dim=2, beta=0.0, seed=0)
+    images = random_images(8, (28, 28, 1))
+    z_mean, z_log_var, _ = vae.encoder(images)
+    rec, kl, total = vae.per_image_losses(images)
+    np.testing.assert_allclose(kl, kl_closed_form(z_mean, z_log_var), rtol=1e-6)
+    assert np.all(np.asarray(kl) > 0)
+    np.testing.assert_array_equal(total, rec)
+
+
+def test_reconstruction_losses_are_bce_or_squared_error_summed_over_pixels():
+    images, outputs = random_images(3, (4, 4, 2), seed=1), random_images(3, (4, 4, 2), seed=2)
+    bce = -(images * np.log(outputs) + (1 - images) * np.log(1 - outputs))
+    np.testing.assert_allclose(reconstruction_loss(images, outputs, "bce"),
+                               bce.sum(axis=(1, 2, 3)), rtol=1e-4)
+    np.testing.assert_allclose(reconstruction_loss(images, outputs, "mse"),
+                               ((images - outputs) ** 2).sum(axis=(1, 2, 3)), rtol=1e-5)
+    # The same model and noise give different losses under the two choices.
+    x = random_images(8, (28, 28, 1))
+    vaes = {kind: build_vae("dense", reconstruction=kind, seed=0) for kind in ("bce", "mse")}
+    losses = {kind: float(vae.test_step(x)["total_loss"]) for kind, vae in vaes.items()}
+    assert losses["bce"] > losses["mse"] > 0
+
+
+def test_calling_the_vae_decodes_z_mean_deterministically():
+    vae = build_vae("dense", latent_dim=2, seed=0)
+    images = random_images(4, (28, 28, 1))
+    z_mean = vae.encoder(images)[0]
+    np.testing.assert_array_equal(vae(images), vae.decoder(z_mean))
+    np.testing.assert_array_equal(vae.predict(images, verbose=0), vae.predict(images, verbose=0))
+
+
+# --- Saving -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("variant", [*VARIANTS, "faces"])
+def test_a_trained_vae_reloads_in_safe_mode_with_identical_outputs(variant, tmp_path):
+    vae = make_vae(variant, latent_dim=3, beta=2.0, reconstruction="mse", seed=0)
+    vae.compile(optimizer="adam")
+    images = random_images(16, INPUT_SHAPES[variant])
+    vae.fit(images, epochs=1, batch_size=8, verbose=0)
+    vae.save(tmp_path / "vae.keras")
+    loaded = keras.saving.load_model(tmp_path / "vae.keras", safe_mode=True)
+    assert isinstance(loaded, VAE)
+    assert (loaded.beta, loaded.reconstruction) == (2.0, "mse")
+    np.testing.assert_array_equal(loaded.encoder.predict(images, verbose=0)[0],
+                                  vae.encoder.predict(images, verbose=0)[0])
+    np.testing.assert_array_equal(loaded.predict(images, verbose=0),
+                                  vae.predict(images, verbose=0))
+    loaded.fit(images, epochs=1, batch_size=8, verbose=0)  # compiled and ready to go on
+
+
+@pytest.mark.parametrize("build", [build_autoencoder, build_dense_autoencoder])
+def test_a_trained_autoencoder_reloads_in_safe_mode_with_identical_outputs(build, tmp_path):
+    autoencoder, _, _ = build(seed=0)
+    autoencoder.compile(optimizer="adam", loss="binary_crossentropy")
+    images = random_images(16, autoencoder.input_shape[1:])
+    autoencoder.fit(images, images, epochs=1, batch_size=8, verbose=0)
+    autoencoder.save(tmp_path / "autoencoder.keras")
+    loaded = keras.saving.load_model(tmp_path / "autoencoder.keras", safe_mode=True)
+    np.testing.assert_array_equal(loaded.predict(images, verbose=0),
+                                  autoencoder.predict(images, verbose=0))
