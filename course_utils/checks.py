@@ -1,0 +1,610 @@
+"""Exercise checks: test a student's answer, print ✓ or a hint, never raise (chapters 1 and 3).
+
+Every exercise in the book has the same cells, in this order:
+
+1. A markdown cell with the task in a sphinx-exercise directive; its label is unique in the book
+   (prefix it with the chapter)::
+
+       :::{exercise} The KL term
+       :label: ch3-kl
+       Write `kl_divergence(z_mean, z_log_var)` ...
+       :::
+
+2. A markdown cell ``:::{solution-start} ch3-kl`` with ``:class: dropdown`` (closed by ``:::``),
+   the answer's code cell, then a markdown cell ``:::{solution-end}`` (closed by ``:::``): the
+   site shows the answer cell inside a collapsed "Solution" dropdown.
+
+3. A check cell that keeps what the rest of the chapter uses::
+
+       kl_fn = checks.check_kl_divergence(kl_divergence)
+
+   A check prints "✓ ..." or "✗ ..." with a hint, never raises, and returns the student's answer
+   when it passes and the reference implementation when it does not, so later cells still run.
+
+Markers in the answer cell. The reference solution sits between a line ``# BEGIN SOLUTION`` and
+a line ``# END SOLUTION``. Right after ``# END SOLUTION`` come the stub lines, each commented
+out as ``# STUB: <code>`` at the indentation the code needs::
+
+    def kl_divergence(z_mean, z_log_var):
+        # BEGIN SOLUTION
+        return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+        # END SOLUTION
+        # STUB: return None  # your code here
+
+In the book the stub lines are comments and do nothing. :func:`strip_solution` makes the
+student's version: it drops both markers and everything between them, and uncomments the stub
+lines, giving ``return None  # your code here``. A stub must run without raising (papermill
+stops on any error); the check then says the exercise is not done yet.
+"""
+
+import re
+import sysconfig
+import textwrap
+import traceback
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from course_utils import models
+from course_utils.kl import kl_closed_form
+
+BEGIN = "# BEGIN SOLUTION"
+END = "# END SOLUTION"
+STUB = "# STUB:"
+
+
+def strip_solution(source):
+    """Return an answer cell as the student gets it: solution dropped, stub lines uncommented."""
+    lines, inside = [], False
+    for number, line in enumerate(source.splitlines(), 1):
+        text = line.strip()
+        if text in (BEGIN, END):
+            if inside == (text == BEGIN):
+                raise ValueError(f"Line {number}: {text!r} out of order (markers must pair up).")
+            inside = text == BEGIN
+        elif text.startswith(STUB) and not inside:
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.append(indent + text[len(STUB):].removeprefix(" "))
+        elif not inside:
+            lines.append(line)
+    if inside:
+        raise ValueError(f"{BEGIN!r} without a matching {END!r}.")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared mechanism: run a check, turn anything that goes wrong into a printed hint.
+
+
+class _Hint(Exception):
+    """Why an answer fails and how to fix it."""
+
+
+class _Caveat(_Hint):
+    """An answer that is right but cannot serve the rest of the chapter as written."""
+
+
+def _run_check(name, verify, answer, reference, success):
+    """Run verify(answer); print ✓ or a hint; return the answer if it passed, else the reference."""
+    fallback = (f"The rest of the chapter uses the reference {_qualname(reference)} instead, so "
+                "it still runs. Fix your answer, run its cell, then this one again.")
+    try:
+        verify(answer)
+    except _Caveat as caveat:
+        _say(f"✓ {name}: {success}", f"But: {caveat}", fallback)
+        return reference
+    except _Hint as hint:
+        _say(f"✗ {name} is not right yet. {hint}", fallback)
+        return reference
+    except Exception as err:  # a bug the checks did not foresee must not stop the chapter
+        _say(f"✗ {name}: the check could not test your answer ({_describe(err)}).", fallback)
+        return reference
+    _say(f"✓ {name}: {success}")
+    return answer
+
+
+def _say(*paragraphs):
+    """Print paragraphs wrapped for a notebook, the later ones indented."""
+    for i, text in enumerate(paragraphs):
+        indent = "" if i == 0 else "  "
+        print(textwrap.fill(text, width=96, initial_indent=indent, subsequent_indent="  "))
+
+
+def _qualname(obj):
+    """Return module.name of a function or class, for messages."""
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', obj)}"
+
+
+def _call(what, fn, *args, **kwargs):
+    """Call the student's code; turn any exception into a hint that shows it."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as err:
+        raise _Hint(f"{what} raised {_describe(err)}") from None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LIBRARY = tuple(str(Path(p)) for p in (
+    Path(__file__).parent, sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+    sysconfig.get_paths()["platlib"]))
+
+
+def _describe(err):
+    """Return an exception as one short line: type, message, and the student's line it came from."""
+    text = _ANSI.sub("", str(err))
+    # Keras wraps the real error between a long preamble and a list of the arguments.
+    text = text.split("Error encountered:", 1)[-1].split("Arguments received by", 1)[0]
+    text = " ".join(text.split())
+    text = text if len(text) <= 300 else text[:297] + "..."
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if not f.filename.startswith(_LIBRARY + ("<frozen",)) and f.line]
+    where = f" (in `{frames[-1].line.strip()}`)" if frames else ""
+    return f"{type(err).__name__}: {text}{where}" if text else f"{type(err).__name__}{where}"
+
+
+def _need_callable(answer, name):
+    """Fail with a hint unless the answer is something that can be called."""
+    if answer is None:
+        raise _Hint(f"{name} is None: run the cell that defines it, then this one.")
+    if not callable(answer):
+        raise _Hint(f"{name} should be a function; it is {_kind(answer)}.")
+
+
+def _kind(obj):
+    """Return 'a str', 'an int', ...: what an object is, for messages."""
+    name = type(obj).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _as_numbers(out, what):
+    """Return the student's output as a float64 array, or fail with a hint on what it was."""
+    if out is None:
+        raise _Hint(f"{what} returned None: the exercise is not filled in yet. Replace "
+                    "`return None  # your code here` with your code.")
+    if isinstance(out, (str, bytes)):
+        raise _Hint(f"{what} returned the text {out!r:.60}; return a tensor or a NumPy array.")
+    try:
+        return np.asarray(ops.convert_to_numpy(out), dtype=np.float64)
+    except Exception:
+        raise _Hint(f"{what} returned {_kind(out)}, not numbers; return a tensor or a NumPy "
+                    "array.") from None
+
+
+def _show(values):
+    """Return a few numbers as short text for messages: [1, -2, 0.359]."""
+    return "[" + ", ".join(f"{v:.3g}" for v in np.ravel(np.asarray(values, np.float64))) + "]"
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 3: the KL term.
+
+
+def check_kl_divergence(fn):
+    """Check kl_divergence(z_mean, z_log_var) against the closed form (chapter 3)."""
+    success = ("matches the closed form on 4 batches, including q equal to the prior (KL = 0), "
+               "a single latent dimension and a batch of one.")
+    return _run_check("kl_divergence", _verify_kl, fn, kl_closed_form, success)
+
+
+def _kl_cases():
+    """Return (z_mean, z_log_var) float32 test batches, the typical one first."""
+    rng = np.random.default_rng(0)
+    cases = [
+        (rng.normal(size=(8, 4)), rng.uniform(-2.0, 1.5, size=(8, 4))),
+        (np.zeros((3, 4)), np.zeros((3, 4))),  # q is the prior: KL = 0
+        (np.array([[1.0], [0.0], [-2.0]]), np.array([[0.0], [1.0], [-3.0]])),  # one dimension
+        (3.0 * rng.normal(size=(1, 6)), rng.uniform(-4.0, 3.0, size=(1, 6))),  # a batch of one
+    ]
+    return [(m.astype("float32"), v.astype("float32")) for m, v in cases]
+
+
+def _kl_formula(m, lv, log_var=None, var=None, one=1.0, mean_sq=None):
+    """Return -1/2 sum(one + log_var - mean_sq - var) per sample, defaulting to the right terms."""
+    log_var = lv if log_var is None else log_var
+    var = np.exp(lv) if var is None else var
+    mean_sq = m**2 if mean_sq is None else mean_sq
+    return -0.5 * np.sum(one + log_var - mean_sq - var, axis=-1)
+
+
+# Wrong answers students write, as (what it computes, hint); checked in this order.
+_KL_MISTAKES = [
+    (lambda m, lv: -_kl_formula(m, lv),
+     "The sign is wrong: KL = -1/2 Σ (1 + log σ² - μ² - σ²), which is never negative."),
+    (lambda m, lv: 2.0 * _kl_formula(m, lv),
+     "Your values are twice the KL: the factor 1/2 in front of the sum is missing."),
+    (lambda m, lv: _kl_formula(m, lv) / m.shape[-1],
+     "You take the mean over the latent dimensions; the KL is their sum (ops.sum, axis=-1)."),
+    (lambda m, lv: _kl_formula(m, lv, var=lv),
+     "You used the log-variance as the variance: σ² is exp(z_log_var), not z_log_var."),
+    (lambda m, lv: _kl_formula(m, lv, var=np.exp(0.5 * lv)),
+     "You used the standard deviation exp(0.5 * z_log_var) as the variance: σ² = exp(z_log_var)."),
+    (lambda m, lv: _kl_formula(m, lv, log_var=0.5 * lv, var=np.exp(0.5 * lv)),
+     "You used log σ and σ where the formula has log σ² = z_log_var and σ² = exp(z_log_var)."),
+    (lambda m, lv: _kl_formula(m, lv, one=0.0),
+     "The 1 inside the sum is missing: at z_mean = 0, z_log_var = 0 the KL must be 0."),
+    (lambda m, lv: _kl_formula(m, lv, mean_sq=m),
+     "z_mean must be squared inside the sum (ops.square(z_mean))."),
+    (lambda m, lv: _kl_formula(lv, m),
+     "The arguments are swapped: the function is called as kl_divergence(z_mean, z_log_var)."),
+]
+
+
+def _verify_kl(fn):
+    """Raise a hint unless fn computes the KL per sample, also inside a compiled graph."""
+    _need_callable(fn, "kl_divergence")
+    cases = _kl_cases()
+    outs = []
+    for m, lv in cases:
+        # Copies: an answer that changes its inputs in place must not change the test.
+        out = _call("kl_divergence(z_mean, z_log_var)", fn, m.copy(), lv.copy())
+        out = _as_numbers(out, "kl_divergence")
+        _check_kl_shape(out, m.shape)
+        outs.append(out)
+    _check_kl_values(outs, cases)
+    _check_kl_in_graph(fn, cases[0])
+
+
+def _check_kl_shape(out, shape):
+    """Fail unless there is one value per sample: shape (batch,)."""
+    batch, dims = shape
+    if out.shape == (batch,):
+        return
+    if out.shape == (batch, dims) and dims > 1:
+        raise _Hint(f"You return one value per latent dimension, shape {out.shape}; sum over the "
+                    "last axis (axis=-1) to get one KL value per sample.")
+    if out.shape == (batch, 1):
+        raise _Hint(f"Your result has shape {out.shape}; return shape ({batch},), one value per "
+                    "sample (no keepdims).")
+    if out.size == 1 and batch > 1:
+        raise _Hint("You return a single number for the whole batch; return one value per "
+                    f"sample, shape ({batch},): sum over the latent axis only (axis=-1). The "
+                    "training step averages over the batch itself.")
+    raise _Hint(f"Your result has shape {out.shape}; it should be ({batch},), one KL value per "
+                "sample.")
+
+
+def _check_kl_values(outs, cases):
+    """Fail with the likeliest mistake unless the values match the closed form."""
+    got = np.concatenate(outs)
+    expected = np.concatenate([ops.convert_to_numpy(kl_closed_form(m, lv)) for m, lv in cases])
+    if _close(got, expected):
+        return
+    if not np.all(np.isfinite(got)):
+        raise _Hint("Your values contain NaN or inf. z_log_var is already a logarithm (log σ²): "
+                    "do not take its log, and use exp(z_log_var) for the variance.")
+    for mistake, hint in _KL_MISTAKES:
+        variant = np.concatenate([mistake(m.astype("float64"), lv.astype("float64"))
+                                  for m, lv in cases])
+        if _close(got, variant):
+            raise _Hint(hint)
+    m, lv = cases[2]  # one latent dimension: easy to follow by hand
+    raise _Hint(f"Your values differ from the closed form. For z_mean = 0 and z_log_var = 0 the "
+                f"KL is 0, yours gives {_show(outs[1])}; for z_mean = {_show(m[:, 0])} and "
+                f"z_log_var = {_show(lv[:, 0])} (one dimension) it is "
+                f"{_show(kl_closed_form(m, lv))}, yours gives {_show(outs[2])}.")
+
+
+def _close(a, b):
+    """Return whether two arrays of KL values agree to float32 accuracy."""
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def _check_kl_in_graph(fn, case):
+    """Fail softly unless fn also runs on symbolic tensors, as inside model.fit."""
+    spec = tf.TensorSpec((None, case[0].shape[1]), tf.float32)  # batch size unknown, as in fit
+    try:
+        out = tf.function(fn, input_signature=(spec, spec), autograph=False)(*case)
+        ok = _close(np.asarray(out, dtype=np.float64),
+                    np.asarray(kl_closed_form(*case), dtype=np.float64))
+    except Exception as err:
+        raise _Caveat("it does not run inside a compiled training step, where the inputs are "
+                      "symbolic tensors of unknown batch size: write it with keras.ops instead "
+                      f"of NumPy or Python loops. It raised {_describe(err)}") from None
+    if not ok:
+        raise _Caveat("inside a compiled training step it gives other values; write it with "
+                      "keras.ops instead of NumPy or Python loops.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 3: the reparameterization trick.
+
+_DRAWS = 20_000  # rows per statistical test: 6 standard errors stay far below any wrong answer
+_SAMPLING_CASES = [  # (z_mean, z_log_var) per latent dimension; no z_log_var is 0,
+    # so that no wrong variance below coincides with the right one
+    ([1.0, -2.0, 0.5], [1.0, -1.5, 0.5]),
+    ([-3.0, 0.0, 2.0], [2.0, -0.5, -3.0]),
+]
+
+
+def check_sampling(layer_class):
+    """Check a Sampling layer class (chapter 3): shape, mean, variance, noise and gradients."""
+    success = ("its samples have mean z_mean and variance exp(z_log_var), fresh noise on every "
+               "call, gradients reach z_mean and z_log_var, and it works inside a model.")
+    return _run_check("Sampling", _verify_sampling, layer_class, models.Sampling, success)
+
+
+def _verify_sampling(layer_class):
+    """Raise a hint unless layer_class draws z = z_mean + exp(0.5 * z_log_var) * eps."""
+    layer = _make_layer(layer_class)
+    for mean, log_var in _SAMPLING_CASES:
+        _check_sampling_statistics(layer, np.array(mean), np.array(log_var))
+    _check_sampling_gradients(layer)
+    _check_sampling_in_model(layer)
+
+
+def _make_layer(layer_class):
+    """Return an instance of the student's layer, seeded if it takes a seed."""
+    if isinstance(layer_class, keras.layers.Layer):
+        raise _Hint("Pass the class itself (Sampling), not an instance (Sampling()).")
+    _need_callable(layer_class, "Sampling")
+    if not (isinstance(layer_class, type) and issubclass(layer_class, keras.layers.Layer)):
+        raise _Hint("Sampling should be a class that subclasses keras.layers.Layer; it is "
+                    f"{_kind(layer_class)}.")
+    try:
+        return layer_class(seed=1234)
+    except Exception:  # no seed argument: the plain constructor is the student's design
+        return _call("Sampling()", layer_class)
+
+
+def _draw(layer, mean, log_var):
+    """Return the layer's output on _DRAWS rows of the same z_mean and z_log_var, as numbers."""
+    rows = [np.tile(np.asarray(v, "float32"), (_DRAWS, 1)) for v in (mean, log_var)]
+    out = _call("Calling your layer on [z_mean, z_log_var]", layer, rows)
+    out = _as_numbers(out, "Your layer's call")
+    if out.shape != rows[0].shape:
+        raise _Hint(f"The output has shape {out.shape}; it must have the shape of z_mean, "
+                    f"{rows[0].shape} here (batch, latent_dim).")
+    return out
+
+
+def _check_sampling_statistics(layer, mean, log_var):
+    """Fail with the likeliest mistake unless samples are N(z_mean, exp(z_log_var))."""
+    out = _draw(layer, mean, log_var)
+    if np.allclose(out, _draw(layer, mean, log_var)):
+        raise _Hint("Your layer returns the same output on every call: it needs fresh noise eps ~ "
+                    "N(0, 1) each time, e.g. keras.random.normal(ops.shape(z_mean), "
+                    "seed=self.seed_generator) with a keras.random.SeedGenerator made in "
+                    "__init__ (a fixed number as seed draws the same eps every call).")
+    sample_mean, sample_var = out.mean(axis=0), out.var(axis=0)
+    if np.all(sample_var < 1e-12):
+        raise _Hint("Every row of the batch gets the same noise: draw eps with the full shape of "
+                    "z_mean, keras.random.normal(ops.shape(z_mean)).")
+    if np.all(np.abs(sample_mean) < 0.05) and np.all(np.abs(sample_var - 1.0) < 0.06):
+        raise _Hint("Your layer returns the noise eps alone: shift and scale it, "
+                    "z = z_mean + exp(0.5 * z_log_var) * eps.")
+    _check_sampling_variance(sample_var, log_var)
+    if np.any(np.abs(sample_mean - mean) > 6.0 * np.sqrt(sample_var / _DRAWS) + 1e-6):
+        raise _Hint(f"For z_mean = {_show(mean)} your samples average {_show(sample_mean)}: they "
+                    "should average z_mean, z = z_mean + exp(0.5 * z_log_var) * eps.")
+    _check_independent_dimensions(out, mean)
+
+
+# Variances that wrong answers produce, as (variance from z_log_var, hint); checked in order.
+_SAMPLING_MISTAKES = [
+    (lambda lv: np.ones_like(lv),
+     "Your samples have variance 1 whatever z_log_var is: scale eps by the standard deviation, "
+     "z = z_mean + exp(0.5 * z_log_var) * eps."),
+    (lambda lv: np.exp(2.0 * lv),
+     "You scaled eps by exp(z_log_var), which is the variance σ², not the standard deviation: "
+     "use σ = exp(0.5 * z_log_var)."),
+    (lambda lv: lv**2,
+     "You scaled eps by z_log_var itself; it is log σ², so σ = exp(0.5 * z_log_var)."),
+    (lambda lv: 0.25 * np.exp(2.0 * lv),
+     "You wrote 0.5 * exp(z_log_var); the 1/2 belongs inside the exponential: "
+     "exp(0.5 * z_log_var)."),
+    (lambda lv: np.exp(0.5 * lv),
+     "You scaled eps by the square root of σ (exp(0.25 * z_log_var), or sqrt of the standard "
+     "deviation); σ = exp(0.5 * z_log_var)."),
+]
+
+
+def _check_sampling_variance(sample_var, log_var):
+    """Fail with the likeliest mistake unless the sample variance is exp(z_log_var)."""
+    def matches(var):
+        return np.all(np.abs(sample_var / var - 1.0) < 0.06)  # 6 standard errors at _DRAWS
+
+    if matches(np.exp(log_var)):
+        return
+    for variance, hint in _SAMPLING_MISTAKES:
+        if matches(variance(log_var)):
+            raise _Hint(hint)
+    raise _Hint(f"For z_log_var = {_show(log_var)} your samples have variance "
+                f"{_show(sample_var)}; it should be exp(z_log_var) = {_show(np.exp(log_var))}. "
+                "Scale eps by σ = exp(0.5 * z_log_var).")
+
+
+def _check_independent_dimensions(out, mean):
+    """Fail unless every latent dimension gets its own noise."""
+    eps = (out - out.mean(axis=0)) / out.std(axis=0)
+    corr = eps.T @ eps / len(eps)
+    if np.any(np.abs(corr - np.eye(len(mean))) > 0.05):  # 7 standard errors at _DRAWS
+        raise _Hint("The latent dimensions share the same noise: draw eps with the full shape of "
+                    "z_mean, keras.random.normal(ops.shape(z_mean)).")
+
+
+def _check_sampling_gradients(layer):
+    """Fail unless gradients flow from the samples back to z_mean and z_log_var."""
+    mean, log_var = (tf.constant(np.full((16, 3), v, "float32")) for v in (0.5, -1.0))
+    with tf.GradientTape() as tape:
+        tape.watch([mean, log_var])
+        out = _call("Calling your layer under tf.GradientTape", layer, [mean, log_var])
+        total = _call("Summing your layer's output", tf.reduce_sum, out)
+    grads = tape.gradient(total, [mean, log_var])
+    for name, grad in zip(("z_mean", "z_log_var"), grads):
+        if grad is None or not np.any(np.asarray(grad)):
+            raise _Hint(f"No gradient reaches {name}, so the encoder could not learn: compute z "
+                        "with keras.ops (not NumPy) from z_mean and z_log_var; only eps is "
+                        "random. That is the reparameterization trick.")
+
+
+def _check_sampling_in_model(layer):
+    """Fail unless the layer works on symbolic inputs of unknown batch size, as in a model."""
+    hint = ("Your layer works on arrays but not inside a model, where the batch size is unknown "
+            "(None): take shapes with ops.shape(z_mean), not z_mean.shape, and draw noise with "
+            "keras.random.normal, not NumPy. It raised {}.")
+    inputs = [keras.Input((3,)), keras.Input((3,))]
+    spec = tf.TensorSpec((None, 3), tf.float32)
+    try:
+        z = layer(inputs)
+        keras.Model(inputs, z)
+        tf.function(lambda a, b: layer([a, b]), input_signature=(spec, spec), autograph=False)(
+            np.zeros((2, 3), "float32"), np.zeros((2, 3), "float32"))
+    except Exception as err:
+        raise _Hint(hint.format(_describe(err))) from None
+    if tuple(z.shape) != (None, 3):
+        raise _Hint(f"Inside a model your layer outputs shape {tuple(z.shape)}; it must keep "
+                    "z_mean's shape (None, latent_dim).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 1: the convolutional decoder, mirror of the encoder.
+
+_DECODER_SHAPES = [(4, 4, 128), (8, 8, 128), (16, 16, 64), (32, 32, 32), (32, 32, 1)]
+_DECODER_PARAMS = 246_273  # Dense 6,144 + Conv2DTranspose 147,584 + 73,792 + 18,464 + Conv2D 289
+
+
+def check_decoder(build_decoder_fn):
+    """Check build_decoder(latent_dim=2) against the reference decoder (chapter 1)."""
+    success = ("a Model from (None, 2) to (None, 32, 32, 1) through "
+               + " → ".join("x".join(map(str, s)) for s in _DECODER_SHAPES)
+               + f", sigmoid pixels in [0, 1] and {_DECODER_PARAMS:,} parameters, like the "
+               "reference.")
+    return _run_check("build_decoder", _verify_decoder, build_decoder_fn, models.build_decoder,
+                      success)
+
+
+def _verify_decoder(fn):
+    """Raise a hint unless fn(latent_dim=2) builds the mirror of the encoder."""
+    model = _build(fn, 2)
+    shapes = _layer_shapes(model)
+    _check_decoder_shapes(model, shapes)
+    _check_decoder_pixels(model)
+    _check_decoder_size(model)
+    if _input_shape(_build(fn, 5)) != (None, 5):
+        raise _Hint("build_decoder(latent_dim=5) does not take 5 numbers: use the latent_dim "
+                    "argument in keras.Input(shape=(latent_dim,)) instead of a fixed 2.")
+
+
+def _build(fn, latent_dim):
+    """Return the student's model for latent_dim, or fail with a hint on what came back."""
+    _need_callable(fn, "build_decoder")
+    try:
+        model = _call(f"build_decoder(latent_dim={latent_dim})", fn, latent_dim=latent_dim)
+    except _Hint as hint:
+        if "TypeError" in str(hint) and "latent_dim" in str(hint):
+            raise _Hint(f"{hint}. The check calls build_decoder(latent_dim=...): give your "
+                        "function a latent_dim parameter.") from None
+        raise
+    if model is None:
+        raise _Hint("build_decoder returned None: the exercise is not filled in yet. Replace "
+                    "`return None  # your code here` with your code.")
+    if not isinstance(model, keras.Model):
+        raise _Hint(f"build_decoder returned {_kind(model)}; return a keras.Model, e.g. "
+                    "keras.Model(latent_inputs, outputs, name='decoder').")
+    _input_shape(model)
+    return model
+
+
+def _input_shape(model):
+    """Return the model's one input shape, or fail with a hint."""
+    try:
+        (tensor,) = model.inputs
+    except Exception:
+        raise _Hint("Your model has no single input yet: start it with "
+                    "keras.Input(shape=(latent_dim,)).") from None
+    return tuple(tensor.shape)
+
+
+def _layer_shapes(model):
+    """Return the layers' 4-D output shapes in order, repeats merged; [] if they are unknown."""
+    shapes = []
+    try:
+        for layer in model.layers:
+            shape = tuple(layer.output.shape)[1:]
+            if len(shape) == 3 and (not shapes or shapes[-1] != shape):
+                shapes.append(shape)
+    except Exception:  # a layer used twice has no single output: skip this diagnosis
+        return []
+    return shapes
+
+
+def _check_decoder_shapes(model, shapes):
+    """Fail with the likeliest mistake unless the shapes mirror the encoder's."""
+    got_in, got_out = _input_shape(model), tuple(model.output_shape)
+    if got_in != (None, 2):
+        raise _Hint(f"Your input has shape {got_in}; the decoder takes a latent code, "
+                    "keras.Input(shape=(latent_dim,)), shape (None, 2).")
+    if shapes and shapes[0] != (4, 4, 128):
+        raise _Hint(f"Your first image-shaped output is {_hwc(shapes[0])}: after the Dense layer "
+                    "(4 * 4 * 128 = 2048 units) reshape to 4x4x128, layers.Reshape((4, 4, 128)).")
+    if len(got_out) != 4:
+        raise _Hint(f"Your output has shape {got_out}; the decoder must output images of shape "
+                    "(None, 32, 32, 1): end with a Conv2D, not a Dense or Flatten layer.")
+    _check_output_size(got_out[1:3])
+    if got_out[3] != 1:
+        raise _Hint(f"Your output has {got_out[3]} channels: the last layer needs 1 channel and a "
+                    "sigmoid, layers.Conv2D(1, 3, padding='same', activation='sigmoid').")
+    if shapes and shapes != _DECODER_SHAPES:
+        order = ("; mirror the encoder: filters in reversed order, (128, 64, 32)"
+                 if [s[2] for s in shapes[1:4]] == [32, 64, 128] else "")
+        raise _Hint(f"The shapes through your decoder are {' → '.join(map(_hwc, shapes))}; the "
+                    f"encoder's mirror is {' → '.join(map(_hwc, _DECODER_SHAPES))}{order}.")
+
+
+def _check_output_size(size):
+    """Fail with a hint on the upsampling unless the output is 32x32."""
+    if size == (32, 32):
+        return
+    if size[0] in (4, 8, 16):
+        raise _Hint(f"Your output is {size[0]}x{size[1]}: each "
+                    "layers.Conv2DTranspose(filters, 3, strides=2, padding='same') doubles the "
+                    "size, 4 → 8 → 16 → 32, so use three of them, each with strides=2.")
+    if size[0] > 32 and size[0] & (size[0] - 1) == 0:
+        raise _Hint(f"Your output is {size[0]}x{size[1]}: one doubling too many; three "
+                    "Conv2DTranspose layers with strides=2 take 4x4 to 32x32.")
+    raise _Hint(f"Your output is {size[0]}x{size[1]}, not 32x32: use padding='same' in every "
+                "Conv2DTranspose and Conv2D so that strides=2 exactly doubles the size.")
+
+
+def _hwc(shape):
+    """Return an image shape as 'HxWxC'."""
+    return "x".join(map(str, shape))
+
+
+def _check_decoder_pixels(model):
+    """Fail unless the last activation is a sigmoid and pixels stay in [0, 1]."""
+    hint = ("the last layer needs a sigmoid so every pixel is in [0, 1] like the images: "
+            "layers.Conv2D(1, 3, padding='same', activation='sigmoid').")
+    last = _last_activation(model)
+    if last not in (None, "linear") and "sigmoid" not in last:  # linear: the range test tells
+        raise _Hint(f"Your last activation is {last}: {hint}")
+    z = np.random.default_rng(0).normal(size=(32, 2)).astype("float32") * 3.0
+    pixels = _as_numbers(_call("Running your decoder", model, z, training=False), "Your decoder")
+    if not (np.all(np.isfinite(pixels)) and pixels.min() >= 0.0 and pixels.max() <= 1.0):
+        raise _Hint(f"Your pixels range from {pixels.min():.3g} to {pixels.max():.3g}: {hint}")
+
+
+def _last_activation(model):
+    """Return the name of the model's last activation, or None if it cannot be told."""
+    for layer in reversed(model.layers):
+        activation = getattr(layer, "activation", None)
+        name = getattr(activation, "__name__", None)
+        if activation is None or name is None:
+            continue
+        if name == "linear" and isinstance(layer, keras.layers.Activation):
+            continue  # a no-op layer: the activation before it counts
+        return name
+    return None
+
+
+def _check_decoder_size(model):
+    """Fail unless the parameter count matches the reference's."""
+    count = model.count_params()
+    if count != _DECODER_PARAMS:
+        raise _Hint(f"Your decoder has {count:,} parameters, the reference {_DECODER_PARAMS:,} = "
+                    "Dense 6,144 (2 → 2048) + Conv2DTranspose 147,584 + 73,792 + 18,464 + "
+                    "Conv2D 289: use kernel_size=3 everywhere, one Dense layer and no extra "
+                    "layers.")

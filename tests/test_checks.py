@@ -1,0 +1,374 @@
+"""Exercise checks: right answers pass, typical wrong ones get their hint, nothing ever raises."""
+
+from pathlib import Path
+
+import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
+import keras
+import nbformat
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers, ops
+
+from course_utils import checks, models
+from course_utils.kl import kl_closed_form
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chapter_template.ipynb"
+
+
+def run(check, answer, capsys):
+    """Return (what the check returned, what it printed with line wrapping undone)."""
+    result = check(answer)
+    return result, " ".join(capsys.readouterr().out.split())
+
+
+def raises_value_error(*args, **kwargs):
+    raise ValueError("a mistake in the answer")
+
+
+class InitRaises(keras.layers.Layer):
+    def __init__(self, **kwargs):
+        raise RuntimeError("broken constructor")
+
+
+# Answers no check may raise on; each check must return its reference for them.
+BROKEN = {
+    "None": None,
+    "not callable": 3,
+    "raises ValueError": raises_value_error,
+    "returns a string": lambda *args, **kwargs: "abc",
+    "stub returning None": lambda *args, **kwargs: None,
+    "class whose __init__ raises": InitRaises,
+}
+CHECKS = {
+    "kl": (checks.check_kl_divergence, kl_closed_form),
+    "sampling": (checks.check_sampling, models.Sampling),
+    "decoder": (checks.check_decoder, models.build_decoder),
+}
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("answer", BROKEN)
+def test_broken_answers_never_raise_and_fall_back_to_the_reference(check, answer, capsys):
+    check_fn, reference = CHECKS[check]
+    result, out = run(check_fn, BROKEN[answer], capsys)
+    assert result is reference
+    assert out.startswith("✗") and "uses the reference" in out
+
+
+def test_messages_name_the_student_exception(capsys):
+    _, out = run(checks.check_kl_divergence, raises_value_error, capsys)
+    assert "ValueError: a mistake in the answer" in out
+    _, out = run(checks.check_sampling, InitRaises, capsys)
+    assert "RuntimeError: broken constructor" in out
+
+
+class SamplingStub(layers.Layer):
+    def call(self, inputs):
+        return None  # your code here
+
+
+STUBS = {
+    "kl": lambda z_mean, z_log_var: None,
+    "sampling": SamplingStub,
+    "decoder": lambda latent_dim=2: None,
+}
+
+
+@pytest.mark.parametrize("check", CHECKS)
+def test_an_unfilled_stub_is_called_unfinished(check, capsys):
+    check_fn, reference = CHECKS[check]
+    result, out = run(check_fn, STUBS[check], capsys)
+    assert result is reference and "not filled in yet" in out, out
+
+
+# --- KL divergence ----------------------------------------------------------------------------
+
+
+def test_kl_reference_passes(capsys):
+    result, out = run(checks.check_kl_divergence, kl_closed_form, capsys)
+    assert result is kl_closed_form and out.startswith("✓")
+
+
+def kl_ops_rewritten(z_mean, z_log_var):
+    return 0.5 * ops.sum(ops.square(z_mean) + ops.exp(z_log_var) - z_log_var - 1.0, axis=1)
+
+
+def kl_tf(z_mean, z_log_var):
+    return tf.reduce_sum(0.5 * (z_mean**2 + tf.exp(z_log_var) - z_log_var - 1.0), axis=-1)
+
+
+@pytest.mark.parametrize("answer", [kl_ops_rewritten, kl_tf])
+def test_kl_written_differently_passes(answer, capsys):
+    result, out = run(checks.check_kl_divergence, answer, capsys)
+    assert result is answer and out.startswith("✓") and "But" not in out
+
+
+def kl_numpy_loops(z_mean, z_log_var):
+    z_mean, z_log_var = np.asarray(z_mean), np.asarray(z_log_var)
+    kl = np.zeros(z_mean.shape[0])
+    for i in range(z_mean.shape[0]):
+        for j in range(z_mean.shape[1]):
+            var = np.exp(z_log_var[i, j])
+            kl[i] += 0.5 * (z_mean[i, j] ** 2 + var - z_log_var[i, j] - 1.0)
+    return kl
+
+
+def test_kl_with_numpy_loops_is_right_but_the_chapter_keeps_the_reference(capsys):
+    result, out = run(checks.check_kl_divergence, kl_numpy_loops, capsys)
+    assert out.startswith("✓") and "compiled training step" in out and "keras.ops" in out
+    assert result is kl_closed_form
+
+
+def kl_terms(m, lv):
+    return -0.5 * (1.0 + lv - ops.square(m) - ops.exp(lv))
+
+
+KL_MISTAKES = {
+    "wrong sign": (lambda m, lv: -kl_closed_form(m, lv), "sign is wrong"),
+    "missing 1/2": (lambda m, lv: 2.0 * kl_closed_form(m, lv), "factor 1/2"),
+    "mean over dims": (lambda m, lv: ops.mean(kl_terms(m, lv), axis=-1), "mean over the latent"),
+    "log-variance as variance": (
+        lambda m, lv: -0.5 * ops.sum(1.0 + lv - ops.square(m) - lv, axis=-1),
+        "log-variance as the variance"),
+    "std as variance": (
+        lambda m, lv: -0.5 * ops.sum(1.0 + lv - ops.square(m) - ops.exp(0.5 * lv), axis=-1),
+        "standard deviation exp(0.5 * z_log_var) as the variance"),
+    "no sum": (kl_terms, "sum over the last axis"),
+    "scalar": (lambda m, lv: ops.mean(kl_closed_form(m, lv)), "single number for the whole batch"),
+    "keepdims": (lambda m, lv: ops.sum(kl_terms(m, lv), axis=-1, keepdims=True), "no keepdims"),
+    "log of the log-variance": (
+        lambda m, lv: -0.5 * ops.sum(1.0 + ops.log(lv) - ops.square(m) - lv, axis=-1), "NaN"),
+    "missing 1": (lambda m, lv: -0.5 * ops.sum(lv - ops.square(m) - ops.exp(lv), axis=-1),
+                  "The 1 inside the sum"),
+    "swapped": (lambda m, lv: kl_closed_form(lv, m), "arguments are swapped"),
+    "something else": (lambda m, lv: kl_closed_form(m, lv) + 0.3, "the KL is 0, yours gives"),
+}
+
+
+@pytest.mark.parametrize("mistake", KL_MISTAKES)
+def test_kl_mistakes_get_their_hint(mistake, capsys):
+    answer, hint = KL_MISTAKES[mistake]
+    result, out = run(checks.check_kl_divergence, answer, capsys)
+    assert result is kl_closed_form
+    assert out.startswith("✗") and hint in out, out
+
+
+# --- Sampling ---------------------------------------------------------------------------------
+
+
+def test_sampling_reference_passes(capsys):
+    result, out = run(checks.check_sampling, models.Sampling, capsys)
+    assert result is models.Sampling and out.startswith("✓"), out
+
+
+class SamplingSqrt(layers.Layer):
+    """Right, written differently: no seed argument, std as sqrt(variance), tf.random."""
+
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        std = tf.sqrt(tf.exp(z_log_var))
+        return z_mean + std * tf.random.normal(tf.shape(z_mean))
+
+
+def test_sampling_written_differently_passes(capsys):
+    result, out = run(checks.check_sampling, SamplingSqrt, capsys)
+    assert result is SamplingSqrt and out.startswith("✓"), out
+
+
+def sampling_layer(draw):
+    """Return a Sampling-like layer class whose call is draw(z_mean, z_log_var, eps)."""
+
+    class Student(layers.Layer):
+        def __init__(self, seed=None, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(seed)
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+            return draw(z_mean, z_log_var, eps)
+
+    return Student
+
+
+class FixedSeed(layers.Layer):
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        return z_mean + ops.exp(0.5 * z_log_var) * keras.random.normal(ops.shape(z_mean), seed=7)
+
+
+class SharedAcrossBatch(layers.Layer):
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        return z_mean + ops.exp(0.5 * z_log_var) * keras.random.normal(ops.shape(z_mean)[1:])
+
+
+class SharedAcrossDims(layers.Layer):
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = keras.random.normal((ops.shape(z_mean)[0], 1))
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+
+class NumpyNoise(layers.Layer):
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        eps = np.random.normal(size=z_mean.shape).astype("float32")
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+
+class NumpyExp(layers.Layer):
+    def call(self, inputs):
+        z_mean, z_log_var = inputs
+        return z_mean + np.exp(0.5 * np.asarray(z_log_var)) * keras.random.normal(z_mean.shape)
+
+
+SAMPLING_MISTAKES = {
+    "std = exp(log_var)": (sampling_layer(lambda m, lv, e: m + ops.exp(lv) * e),
+                           "which is the variance"),
+    "ignores z_log_var": (sampling_layer(lambda m, lv, e: m + e), "variance 1 whatever"),
+    "no noise": (sampling_layer(lambda m, lv, e: m + ops.exp(0.5 * lv)), "same output on every"),
+    "eps only": (sampling_layer(lambda m, lv, e: e), "noise eps alone"),
+    "log-var as std": (sampling_layer(lambda m, lv, e: m + lv * e), "z_log_var itself"),
+    "half outside exp": (sampling_layer(lambda m, lv, e: m + 0.5 * ops.exp(lv) * e),
+                         "inside the exponential"),
+    "mean forgotten": (sampling_layer(lambda m, lv, e: ops.exp(0.5 * lv) * e), "should average"),
+    "wrong shape": (sampling_layer(lambda m, lv, e: ops.sum(m + e, axis=-1)), "shape of z_mean"),
+    "stop gradient": (sampling_layer(lambda m, lv, e: ops.stop_gradient(m + ops.exp(0.5 * lv) * e)),
+                      "No gradient reaches z_mean"),
+    "fixed seed": (FixedSeed, "a fixed number as seed"),
+    "eps shared across the batch": (SharedAcrossBatch, "Every row of the batch"),
+    "eps shared across dimensions": (SharedAcrossDims, "share the same noise"),
+    "numpy noise": (NumpyNoise, "not inside a model"),
+    "numpy exp": (NumpyExp, "No gradient reaches z_log_var"),
+    "an instance": (models.Sampling(), "not an instance"),
+    "a function": (lambda inputs: inputs[0], "subclasses keras.layers.Layer"),
+}
+
+
+@pytest.mark.parametrize("mistake", SAMPLING_MISTAKES)
+def test_sampling_mistakes_get_their_hint(mistake, capsys):
+    answer, hint = SAMPLING_MISTAKES[mistake]
+    result, out = run(checks.check_sampling, answer, capsys)
+    assert result is models.Sampling
+    assert out.startswith("✗") and hint in out, out
+
+
+# --- Decoder ----------------------------------------------------------------------------------
+
+
+def test_decoder_reference_passes(capsys):
+    result, out = run(checks.check_decoder, models.build_decoder, capsys)
+    assert result is models.build_decoder and out.startswith("✓"), out
+
+
+def decoder_sequential(latent_dim):
+    """Right, written differently: Sequential, separate activation layers, no default."""
+    return keras.Sequential([
+        keras.Input((latent_dim,)),
+        layers.Dense(4 * 4 * 128, activation="relu"),
+        layers.Reshape((4, 4, 128)),
+        layers.Conv2DTranspose(128, 3, strides=2, padding="same"),
+        layers.ReLU(),
+        layers.Conv2DTranspose(64, 3, strides=2, padding="same"),
+        layers.ReLU(),
+        layers.Conv2DTranspose(32, 3, strides=2, padding="same"),
+        layers.ReLU(),
+        layers.Conv2D(1, 3, padding="same"),
+        layers.Activation("sigmoid"),
+    ])
+
+
+def test_decoder_written_differently_passes(capsys):
+    result, out = run(checks.check_decoder, decoder_sequential, capsys)
+    assert result is decoder_sequential and out.startswith("✓"), out
+
+
+def decoder(latent_dim=2, start=(4, 4, 128), filters=(128, 64, 32), strides=2, padding="same",
+            channels=1, last="sigmoid", kernel=3, input_dim=None):
+    """Return a decoder with one thing changed, as a student might get it wrong."""
+    z = keras.Input((input_dim or latent_dim,))
+    x = layers.Dense(int(np.prod(start)))(z)
+    x = layers.Reshape(start)(x)
+    for n in filters:
+        x = layers.Conv2DTranspose(n, kernel, strides=strides, padding=padding,
+                                   activation="relu")(x)
+    x = layers.Conv2D(channels, kernel, padding="same", activation=last)(x)
+    return keras.Model(z, x)
+
+
+DECODER_MISTAKES = {
+    "two upsamplings": (lambda latent_dim: decoder(latent_dim, filters=(128, 64)),
+                        "Conv2DTranspose(filters, 3, strides=2"),
+    "strides=1": (lambda latent_dim: decoder(latent_dim, strides=1), "each with strides=2"),
+    "padding=valid": (lambda latent_dim: decoder(latent_dim, padding="valid"), "padding='same'"),
+    "three channels": (lambda latent_dim: decoder(latent_dim, channels=3), "needs 1 channel"),
+    "relu last": (lambda latent_dim: decoder(latent_dim, last="relu"), "needs a sigmoid"),
+    "linear last": (lambda latent_dim: decoder(latent_dim, last=None), "needs a sigmoid"),
+    "wrong reshape": (lambda latent_dim: decoder(latent_dim, start=(8, 8, 32), filters=(64, 32)),
+                      "reshape to 4x4x128"),
+    "filters not reversed": (lambda latent_dim: decoder(latent_dim, filters=(32, 64, 128)),
+                             "reversed order"),
+    "kernel 4": (lambda latent_dim: decoder(latent_dim, kernel=4), "kernel_size=3"),
+    "latent_dim ignored": (lambda latent_dim: decoder(latent_dim, input_dim=2), "latent_dim=5"),
+    "no parameter": (lambda: decoder(2), "TypeError"),
+    "no Input": (lambda latent_dim: keras.Sequential([layers.Dense(2048)]), "keras.Input"),
+    "a layer": (lambda latent_dim: layers.Dense(3), "return a keras.Model"),
+}
+
+
+@pytest.mark.parametrize("mistake", DECODER_MISTAKES)
+def test_decoder_mistakes_get_their_hint(mistake, capsys):
+    answer, hint = DECODER_MISTAKES[mistake]
+    result, out = run(checks.check_decoder, answer, capsys)
+    assert result is models.build_decoder
+    assert out.startswith("✗") and hint in out, out
+
+
+# --- The marker convention and the template's exercise -----------------------------------------
+
+
+def test_strip_solution_keeps_the_stub_and_drops_the_solution():
+    source = ("def f(x):\n"
+              "    # BEGIN SOLUTION\n"
+              "    return 2 * x\n"
+              "    # END SOLUTION\n"
+              "    # STUB: return None  # your code here\n")
+    assert checks.strip_solution(source) == "def f(x):\n    return None  # your code here"
+    namespace = {}
+    exec(source, namespace)
+    assert namespace["f"](3) == 6  # in the book the stub is a comment
+
+
+@pytest.mark.parametrize("source", ["# END SOLUTION", "# BEGIN SOLUTION\nx = 1",
+                                    "# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION"])
+def test_strip_solution_rejects_unpaired_markers(source):
+    with pytest.raises(ValueError):
+        checks.strip_solution(source)
+
+
+def template_exercise():
+    """Return the template's exercise cells from its solution-start marker on."""
+    cells = nbformat.read(TEMPLATE, as_version=4).cells
+    start = next(i for i, c in enumerate(cells) if "{solution-start}" in c.source)
+    return cells[start - 1:]
+
+
+def test_template_shows_the_exercise_format():
+    task, start, answer, end, check = template_exercise()[:5]
+    assert task.source.lstrip().startswith(":::{exercise}") and ":label: template-kl" in task.source
+    assert ":::{solution-start} template-kl" in start.source and ":class: dropdown" in start.source
+    assert answer.cell_type == "code" and checks.BEGIN in answer.source
+    assert end.source.strip().startswith(":::{solution-end}")
+    assert "checks.check_kl_divergence(kl_divergence)" in check.source
+
+
+def test_template_answer_and_its_student_stub_both_run(capsys):
+    _, _, answer, _, check = template_exercise()[:5]
+    for source, verdict in [(answer.source, "✓"), (checks.strip_solution(answer.source), "✗")]:
+        namespace = {}
+        exec(source, namespace)
+        exec(check.source, namespace)
+        assert capsys.readouterr().out.startswith(verdict)
+        assert namespace["kl_fn"] is not None
