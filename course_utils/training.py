@@ -84,7 +84,7 @@ def load_or_train(name, config, build, train, cache_dir=None, distribute=None):
 def _load(folder, config):
     """Read a complete cache entry, raising CacheError that names the first bad file."""
     stored = _read_json(folder / "config.json")
-    if json.dumps(stored, sort_keys=True, separators=(",", ":")) != _canonical(config):
+    if _dumps(stored) != _canonical(config):
         raise CacheError(f"{folder / 'config.json'} holds another configuration")
     history = _read_json(folder / "history.json")
     if not isinstance(history, dict):
@@ -145,7 +145,12 @@ def _canonical(config):
     if not isinstance(config, dict):
         raise TypeError(f"config must be a dict; got {type(config).__name__}.")
     _check_jsonable(config, "config")
-    return json.dumps(config, sort_keys=True, separators=(",", ":"))
+    return _dumps(config)
+
+
+def _dumps(value):
+    """Return JSON with sorted keys and no spaces: one text for equal configurations."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
 def _check_jsonable(value, where):

@@ -146,14 +146,6 @@ KL_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", KL_MISTAKES)
-def test_kl_mistakes_get_their_hint(mistake, capsys):
-    answer, hint = KL_MISTAKES[mistake]
-    result, out = run(checks.check_kl_divergence, answer, capsys)
-    assert result is kl_closed_form
-    assert out.startswith("✗") and hint in out, out
-
-
 # --- Sampling ---------------------------------------------------------------------------------
 
 
@@ -247,14 +239,6 @@ SAMPLING_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", SAMPLING_MISTAKES)
-def test_sampling_mistakes_get_their_hint(mistake, capsys):
-    answer, hint = SAMPLING_MISTAKES[mistake]
-    result, out = run(checks.check_sampling, answer, capsys)
-    assert result is models.Sampling
-    assert out.startswith("✗") and hint in out, out
-
-
 # --- Decoder ----------------------------------------------------------------------------------
 
 
@@ -318,11 +302,21 @@ DECODER_MISTAKES = {
 }
 
 
-@pytest.mark.parametrize("mistake", DECODER_MISTAKES)
-def test_decoder_mistakes_get_their_hint(mistake, capsys):
-    answer, hint = DECODER_MISTAKES[mistake]
-    result, out = run(checks.check_decoder, answer, capsys)
-    assert result is models.build_decoder
+# Every typical mistake: (check, its reference, the wrong answer, the hint it must print).
+MISTAKES = {
+    **{f"kl: {k}": (checks.check_kl_divergence, kl_closed_form, *v) for k, v in KL_MISTAKES.items()},
+    **{f"sampling: {k}": (checks.check_sampling, models.Sampling, *v)
+       for k, v in SAMPLING_MISTAKES.items()},
+    **{f"decoder: {k}": (checks.check_decoder, models.build_decoder, *v)
+       for k, v in DECODER_MISTAKES.items()},
+}
+
+
+@pytest.mark.parametrize("mistake", MISTAKES)
+def test_mistakes_get_their_hint_and_the_reference(mistake, capsys):
+    check, reference, answer, hint = MISTAKES[mistake]
+    result, out = run(check, answer, capsys)
+    assert result is reference
     assert out.startswith("✗") and hint in out, out
 
 
