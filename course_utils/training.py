@@ -26,6 +26,8 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from course_utils import models
+
 CACHE_ENV = "COURSE_CACHE"
 DEFAULT_CACHE = Path("~/.cache/latent-spaces")
 
@@ -169,3 +171,66 @@ def _check_jsonable(value, where):
         raise TypeError(f"{where} is a {type(value).__name__} ({value!r}), which is not "
                         "JSON-able; use str, int, float, bool, None, list or dict (e.g. "
                         "float(x) for a NumPy number).")
+
+
+# --- The book's models, trained once and then loaded ------------------------------------------
+
+
+def data_id(name, used, n_train, seed):
+    """Return what identifies a training set in a cache key: dataset, source, size, seed (ch. 1-6)."""
+    return {"dataset": name, "used": used, "n_train": int(n_train), "seed": int(seed)}
+
+
+def train_autoencoder(x_train, x_val, data, epochs, batch_size=128, kind="conv", latent_dim=2,
+                      seed=0, cache_dir=None, verbose=2):
+    """Return (autoencoder, encoder, decoder, history): trained with BCE and Adam once (ch. 1-3).
+
+    ``x_train`` and ``x_val`` are model inputs (float in [0, 1], channel axis; 32x32 for "conv",
+    28x28 for "dense"); ``data`` is :func:`data_id` of x_train. Chapter 2 calls this with
+    chapter 1's parameters and gets chapter 1's model from the cache.
+    """
+    if kind not in ("conv", "dense"):
+        raise ValueError(f"kind must be 'conv' or 'dense'; got {kind!r}.")
+    config = {"model": f"{kind}_autoencoder", "latent_dim": latent_dim,
+              "input_shape": list(x_train.shape[1:]), "data": data, "epochs": epochs,
+              "batch_size": batch_size, "optimizer": "adam", "learning_rate": 1e-3,
+              "loss": "binary_crossentropy", "seed": seed}
+
+    def build():
+        if kind == "conv":
+            model = models.build_autoencoder(tuple(x_train.shape[1:]), latent_dim=latent_dim,
+                                             seed=seed)[0]
+        else:
+            model = models.build_dense_autoencoder(tuple(x_train.shape[1:]),
+                                                   latent_dim=latent_dim, seed=seed)[0]
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+        return model
+
+    def train(model):
+        keras.utils.set_random_seed(seed)  # the same batches whichever chapter trains it
+        return model.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
+                         batch_size=batch_size, shuffle=True, verbose=verbose)
+
+    model, history = load_or_train(f"{kind}_autoencoder", config, build, train, cache_dir)
+    return model, model.get_layer("encoder"), model.get_layer("decoder"), history
+
+
+def train_vae(x_train, x_val, data, epochs, variant="conv32", latent_dim=2, beta=1.0,
+              batch_size=128, seed=0, cache_dir=None, verbose=2):
+    """Return (vae, history): a VAE of build_vae's variant trained with Adam once (chapter 3)."""
+    config = {"model": f"vae_{variant}", "latent_dim": latent_dim, "beta": float(beta),
+              "reconstruction": "bce", "input_shape": list(x_train.shape[1:]), "data": data,
+              "epochs": epochs, "batch_size": batch_size, "optimizer": "adam",
+              "learning_rate": 1e-3, "seed": seed}
+
+    def build():
+        model = models.build_vae(variant, latent_dim=latent_dim, beta=beta, seed=seed)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        return model
+
+    def train(model):
+        keras.utils.set_random_seed(seed)
+        return model.fit(x_train, validation_data=(x_val,), epochs=epochs,
+                         batch_size=batch_size, shuffle=True, verbose=verbose)
+
+    return load_or_train(f"vae_{variant}", config, build, train, cache_dir)

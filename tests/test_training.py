@@ -237,3 +237,55 @@ def test_training_mirrors_over_two_logical_cpus(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     assert "Trained m" in run.stdout and "Loaded m" in run.stdout
     assert "replicas 2 epochs 1" in run.stdout
+
+
+# --- The book's models: chapter 2 must get chapter 1's model from the cache ----------------------
+
+from course_utils import training  # noqa: E402
+
+
+def tiny_images(n, size=32, seed=0):
+    return np.random.default_rng(seed).uniform(size=(n, size, size, 1)).astype("float32")
+
+
+def test_train_autoencoder_twice_gives_the_same_model_from_the_cache(tmp_path, capsys):
+    x = tiny_images(16)
+    ident = training.data_id("fashion_mnist", "synthetic", 16, 0)
+    first = training.train_autoencoder(x, x[:4], ident, 1, batch_size=8, cache_dir=tmp_path,
+                                       verbose=0)
+    second = training.train_autoencoder(x, x[:4], ident, 1, batch_size=8, cache_dir=tmp_path,
+                                        verbose=0)
+    assert "Loaded conv_autoencoder from cache" in capsys.readouterr().out
+    assert first[3] == second[3] and set(first[3]) == {"loss", "val_loss"}
+    assert second[1].name == "encoder" and second[2].name == "decoder"
+    np.testing.assert_allclose(first[1](x[:4]), second[1](x[:4]), rtol=1e-6)
+
+
+def test_train_autoencoder_is_reproducible_without_the_cache(tmp_path):
+    x = tiny_images(16)
+    ident = training.data_id("fashion_mnist", "synthetic", 16, 3)
+    runs = [training.train_autoencoder(x, x[:4], ident, 2, batch_size=4, seed=3,
+                                       cache_dir=tmp_path / str(i), verbose=0) for i in range(2)]
+    assert runs[0][3] == runs[1][3]
+
+
+def test_train_autoencoder_dense_and_bad_kind(tmp_path):
+    x = tiny_images(8, size=28)
+    ident = training.data_id("fashion_mnist", "synthetic", 8, 0)
+    _, encoder, _, _ = training.train_autoencoder(x, x, ident, 1, kind="dense", latent_dim=32,
+                                                  cache_dir=tmp_path, verbose=0)
+    assert encoder.output.shape == (None, 32)
+    with pytest.raises(ValueError, match="kind"):
+        training.train_autoencoder(x, x, ident, 1, kind="conv3d", cache_dir=tmp_path)
+
+
+def test_train_vae_tracks_three_losses_and_reloads(tmp_path):
+    x = tiny_images(16)
+    ident = training.data_id("fashion_mnist", "synthetic", 16, 0)
+    vae, history = training.train_vae(x, x[:4], ident, 1, batch_size=8, cache_dir=tmp_path,
+                                      verbose=0)
+    assert {"total_loss", "reconstruction_loss", "kl_loss", "val_kl_loss"} <= set(history)
+    again, same = training.train_vae(x, x[:4], ident, 1, batch_size=8, cache_dir=tmp_path,
+                                     verbose=0)
+    assert same == history
+    np.testing.assert_allclose(vae(x[:4]), again(x[:4]), rtol=1e-6)

@@ -1,0 +1,116 @@
+"""The latent-space measures of chapters 2 and 3, on point sets whose answers are known."""
+
+import numpy as np
+import pytest
+
+import course_utils  # noqa: F401  (quiet TensorFlow import)
+from course_utils import measures
+from course_utils.kl import kl_closed_form
+
+
+def test_nearest_finds_the_closest_reference():
+    distance, index = measures.nearest([[0, 0], [10, 0]], [[1, 0], [9, 1], [4.9, 0]])
+    assert index.tolist() == [0, 1, 0]
+    np.testing.assert_allclose(distance, [1, np.sqrt(2), 4.9])
+
+
+def test_nearest_rejects_mismatched_dimensions():
+    with pytest.raises(ValueError, match="one d"):
+        measures.nearest(np.zeros((3, 2)), np.zeros((4, 3)))
+
+
+def test_class_shares_are_the_voronoi_areas():
+    # Class 0 at x=-1 and class 1 at x=3: the boundary is x=1, the middle of [-2, 4].
+    z = np.array([[-1.0, 0.0], [3.0, 0.0]])
+    points = np.random.default_rng(0).uniform([-2, -1], [4, 1], size=(20_000, 2))
+    shares = measures.class_shares(z, [0, 1], points, n_classes=3)
+    np.testing.assert_allclose(shares, [0.5, 0.5, 0.0], atol=0.02)
+    # Moving class 1 to x=1 moves the boundary to x=0: class 0 gets a third of the box.
+    shares = measures.class_shares(np.array([[-1.0, 0.0], [1.0, 0.0]]), [0, 1], points, 2)
+    np.testing.assert_allclose(shares, [1 / 3, 2 / 3], atol=0.02)
+
+
+def test_class_map_is_laid_out_like_a_plot():
+    z = np.array([[0.0, 1.0], [0.0, -1.0]])  # class 0 above, class 1 below
+    grid = measures.class_map(z, [0, 1], low=[-1, -1], high=[1, 1], resolution=4)
+    assert grid.shape == (4, 4)
+    assert (grid[:2] == 0).all() and (grid[2:] == 1).all()  # row 0 is the top
+
+
+def test_unevenness_is_the_total_variation_from_the_expected_shares():
+    assert measures.unevenness(np.full(10, 0.1)) == pytest.approx(0.0)
+    assert measures.unevenness(np.eye(10)[3]) == pytest.approx(0.9)
+    assert measures.unevenness([0.2, 0.8], expected=[0.5, 0.5]) == pytest.approx(0.3)
+
+
+def test_normality_tells_scale_from_shape():
+    rng = np.random.default_rng(0)
+    standard = measures.normality(rng.standard_normal((5000, 2)))
+    assert (standard["ks_raw"] < 0.03).all() and (standard["ks_shape"] < 0.03).all()
+    shifted = measures.normality(3 + 2 * rng.standard_normal((5000, 2)))
+    assert (shifted["ks_raw"] > 0.5).all() and (shifted["ks_shape"] < 0.03).all()
+    np.testing.assert_allclose(shifted["mean"], 3, atol=0.1)
+    np.testing.assert_allclose(shifted["std"], 2, atol=0.1)
+    uniform = measures.normality(rng.uniform(-1, 1, size=(5000, 1)))
+    assert uniform["ks_shape"].iloc[0] > 0.05  # not a Normal shape, whatever its scale
+
+
+def test_gaussian_fit_kl_is_the_closed_form_of_the_fit():
+    z = 0.5 + 1.5 * np.random.default_rng(1).standard_normal((4000, 3))
+    expected = kl_closed_form(z.mean(axis=0)[None], np.log(z.var(axis=0))[None])
+    assert measures.gaussian_fit_kl(z) == pytest.approx(float(np.asarray(expected)[0]), rel=1e-6)
+    assert measures.gaussian_fit_kl(np.random.default_rng(2).standard_normal((20_000, 2))) < 0.01
+
+
+def test_gaps_are_measured_against_held_out_data():
+    rng = np.random.default_rng(0)
+    # Data in two tight blobs; held-out data from the same blobs; points across the middle.
+    blobs = np.concatenate([rng.normal(-5, 0.1, (500, 2)), rng.normal(5, 0.1, (500, 2))])
+    held = np.concatenate([rng.normal(-5, 0.1, (200, 2)), rng.normal(5, 0.1, (200, 2))])
+    threshold = measures.gap_threshold(blobs, held, quantile=0.95)
+    assert 0 < threshold < 0.2
+    assert measures.gap_fraction(blobs, held, threshold) == pytest.approx(0.05, abs=0.01)
+    middle = rng.uniform(-2, 2, size=(100, 2))
+    assert measures.gap_fraction(blobs, middle, threshold) == 1.0
+
+
+def test_nearest_image_gives_rms_distance_and_index():
+    reference = np.stack([np.zeros((4, 4, 1)), np.ones((4, 4, 1))])
+    images = np.stack([np.full((4, 4, 1), 0.9), np.full((4, 4, 1), 0.2)])
+    distance, index = measures.nearest_image(images, reference, batch_size=1)
+    assert index.tolist() == [1, 0]
+    np.testing.assert_allclose(distance, [0.1, 0.2], atol=1e-3)
+    with pytest.raises(ValueError, match="pixels"):
+        measures.nearest_image(np.zeros((1, 3, 3)), reference)
+
+
+def test_separation_is_the_auc():
+    assert measures.separation([1, 2, 3], [4, 5]) == 1.0
+    assert measures.separation([4, 5], [1, 2, 3]) == 0.0
+    assert measures.separation([1, 2, 3, 4], [1, 2, 3, 4]) == pytest.approx(0.5)
+
+
+def identity(x, training=False):
+    return np.asarray(x, dtype="float32")
+
+
+def test_limitations_on_a_known_latent_space():
+    rng = np.random.default_rng(0)
+    # "Images" that are their own codes: two classes in blobs at (-2, 0) and (2, 0).
+    def blobs(n):
+        labels = rng.integers(0, 2, n)
+        return (np.stack([4.0 * labels - 2, np.zeros(n)], axis=1)
+                + rng.normal(0, 0.2, (n, 2))).astype("float32"), labels
+    x_ref, y_ref = blobs(2000)
+    x_held, y_held = blobs(500)
+    points = rng.uniform(-3, 3, size=(2000, 2)).astype("float32")
+    result = measures.limitations(identity, identity, x_ref, x_held, y_held, points, x_ref,
+                                  y_ref, n_classes=2)
+    assert result["area_unevenness"] == pytest.approx(0.0, abs=0.03)  # symmetric classes
+    assert result["generated_unevenness"] == pytest.approx(0.0, abs=0.03)
+    assert result["max_abs_mean"] < 0.2 and 1.8 < result["max_std"] < 2.2
+    assert result["gap_fraction"] > 0.8  # the box is mostly empty
+    assert result["realistic_in_gaps"] < 0.05  # and gap points are far from any "image"
+    assert result["separation"] > 0.95
+    table = measures.limitations_table({"model": result})
+    assert list(table.index) == list(measures.LABELS.values())
