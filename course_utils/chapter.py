@@ -144,3 +144,16 @@ def glue(name, value, display=False):
             show(value)
         return
     myst_glue(name, value, display=display)
+
+
+def show_source(*objects):
+    """Show the course's code for functions or classes, read from course_utils (chapters 1-6).
+
+    The page shows the module's own text, so it cannot drift from the code the chapter runs.
+    """
+    import inspect
+
+    from IPython.display import Markdown, display
+
+    source = "\n\n".join(inspect.getsource(obj) for obj in objects)
+    display(Markdown(f"```python\n{source}```"))

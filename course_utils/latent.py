@@ -64,15 +64,17 @@ def _grid(x_values, y_values, base, dims):
     return points
 
 
-def decode_grid(decoder, points):
-    """Decode an (..., d) array of latent points in one batched call to (..., H, W, C) (chapter 1).
+def decode_grid(decoder, points, batch_size=2048):
+    """Decode an (..., d) array of latent points in batched calls to (..., H, W, C) (chapter 1).
 
-    One call for the whole grid, not one per point: a per-point ``predict`` pays Keras's set-up
-    cost n*n times (see benchmarks/latent_grid.py).
+    Batched, never one call per point: a per-point ``predict`` pays Keras's set-up cost n*n
+    times (see benchmarks/latent_grid.py). Batches of ``batch_size`` points bound the memory
+    of the decoder's activations when many thousands of points are decoded.
     """
     points = np.asarray(points, dtype="float32")
     flat = points.reshape(-1, points.shape[-1])
-    images = ops.convert_to_numpy(decoder(flat, training=False))
+    images = np.concatenate([ops.convert_to_numpy(decoder(flat[i:i + batch_size], training=False))
+                             for i in range(0, max(len(flat), 1), batch_size)])
     return images.reshape(points.shape[:-1] + images.shape[1:])
 
 

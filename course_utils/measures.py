@@ -73,9 +73,25 @@ def normality(z):
         column = z[:, j]
         standard = (column - column.mean()) / column.std()
         rows.append({"dim": f"z[{j}]", "mean": column.mean(), "std": column.std(),
-                     "ks_raw": stats.kstest(column, "norm").statistic,
-                     "ks_shape": stats.kstest(standard, "norm").statistic})
+                     "ks_raw": ks_distance(column), "ks_shape": ks_distance(standard)})
     return pd.DataFrame(rows).set_index("dim")
+
+
+def ks_distance(values):
+    """Return the Kolmogorov-Smirnov distance of a sample from N(0, 1) (chapter 2).
+
+    The largest vertical gap between the sample's empirical CDF, a staircase that jumps by 1/n
+    at each sorted value, and the Normal CDF: checked just after each jump (i/n) and just
+    before it ((i - 1)/n), where the gap is largest.
+    """
+    x = np.sort(np.asarray(values, dtype="float64").ravel())
+    n = len(x)
+    if n == 0:
+        raise ValueError("ks_distance needs at least one value.")
+    cdf = stats.norm.cdf(x)
+    after = np.arange(1, n + 1) / n - cdf  # the staircase above the curve
+    before = cdf - np.arange(0, n) / n  # the curve above the staircase
+    return float(max(after.max(), before.max()))
 
 
 def gaussian_fit_kl(z):
@@ -98,10 +114,15 @@ def gap_threshold(z_ref, z_held_out, quantile=0.95):
     return float(np.quantile(distance, quantile))
 
 
+def in_gap(z_ref, points, threshold):
+    """Return, for each point, whether it is farther than threshold from every embedding (ch. 2)."""
+    distance, _ = nearest(z_ref, points)
+    return distance > threshold
+
+
 def gap_fraction(z_ref, points, threshold):
     """Return the fraction of points farther than threshold from every embedding (chapter 2)."""
-    distance, _ = nearest(z_ref, points)
-    return float(np.mean(distance > threshold))
+    return float(np.mean(in_gap(z_ref, points, threshold)))
 
 
 def nearest_image(images, reference, batch_size=1024):
@@ -154,7 +175,7 @@ def limitations(encoder, decoder, x_ref, x_held_out, y_held_out, points, referen
     areas = class_shares(z_held, y_held_out, points, n_classes)
     table = normality(z_held)
     threshold = gap_threshold(z_ref, z_held, quantile)
-    in_gap = nearest(z_ref, points)[0] > threshold
+    gaps = in_gap(z_ref, points, threshold)
     # How far the decoded images of real codes (reconstructions) lie from real images: the
     # yardstick for "looks real". Sampled points decoding farther than almost all of them do not.
     on_data, _ = nearest_image(latent.decode_grid(decoder, z_held), reference_images)
@@ -172,10 +193,10 @@ def limitations(encoder, decoder, x_ref, x_held_out, y_held_out, points, referen
         "ks_raw": float(table["ks_raw"].max()),
         "ks_shape": float(table["ks_shape"].max()),
         "fit_kl": gaussian_fit_kl(z_held),
-        "gap_fraction": float(in_gap.mean()),
+        "gap_fraction": float(gaps.mean()),
         "realistic_fraction": float(realistic.mean()),
-        "realistic_in_gaps": float(realistic[in_gap].mean()) if in_gap.any() else float("nan"),
-        "separation": separation(on_data, sampled[in_gap]) if in_gap.any() else float("nan"),
+        "realistic_in_gaps": float(realistic[gaps].mean()) if gaps.any() else float("nan"),
+        "separation": separation(on_data, sampled[gaps]) if gaps.any() else float("nan"),
     }
 
 
@@ -199,3 +220,12 @@ LABELS = {
 def limitations_table(results):
     """Return a table of limitations() results, one column per model (chapters 2 and 3)."""
     return pd.DataFrame({name: {LABELS[k]: r[k] for k in LABELS} for name, r in results.items()})
+
+
+def reference_images(x, y, n, seed=0):
+    """Return a seeded subset of n real images and labels: the yardstick for decoded ones (ch. 2, 3).
+
+    Chapters 2 and 3 both call this with the same n and seed, so their numbers agree.
+    """
+    keep = np.sort(np.random.default_rng(seed).choice(len(x), size=min(n, len(x)), replace=False))
+    return x[keep], np.asarray(y)[keep]

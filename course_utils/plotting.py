@@ -157,8 +157,109 @@ def loss_curves(history, keys=None, title="Training curves", cell=(4.0, 3.0)):
                 ax.plot(epochs, values[name], marker="o", markersize=3, label=label)
         ax.set_xlabel("epoch")
         ax.set_ylabel(key.replace("_", " "))
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        # Whole epochs only; a one-epoch run would otherwise get fractional ticks.
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        ax.set_xlim(0.5, max(len(v) for v in values.values()) + 0.5)
         ax.legend(fontsize=9)
     fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def mark_points(ax, points, dims=(0, 1), labels=None, color="black"):
+    """Mark latent points on a scatter with numbered circles, 1, 2, ... by default (chapter 1).
+
+    The circles sit on top of the scatter; the axes widen, if needed, to show every point.
+    """
+    points = np.asarray(points)
+    labels = [str(i + 1) for i in range(len(points))] if labels is None else list(labels)
+    if len(labels) != len(points):
+        raise ValueError(f"Got {len(labels)} labels for {len(points)} points.")
+    for (x, y), label in zip(points[:, list(dims)], labels):
+        ax.text(x, y, label, ha="center", va="center", fontsize=8, fontweight="bold",
+                color="white", zorder=5,
+                bbox={"boxstyle": "circle,pad=0.3", "facecolor": color, "edgecolor": "white"})
+    ax.update_datalim(points[:, list(dims)])
+    ax.autoscale_view()
+    return ax
+
+
+def class_map_figure(class_map, low, high, class_names, z=None, labels=None,
+                     title="Nearest-class map of the latent box", map_alpha=0.4, size=3):
+    """Show a class map over the box [low, high] in latent_scatter's colours, codes on top (ch. 2).
+
+    ``class_map`` is laid out like a plot (row 0 at the top, as ``measures.class_map`` returns
+    it); the optional codes z with their labels are drawn over it in full colour.
+    """
+    from matplotlib.patches import Patch  # here: the legend's colour squares
+
+    class_map = np.asarray(class_map).astype(int)
+    n_classes = len(class_names)
+    colours = plt.get_cmap("tab10" if n_classes <= 10 else "tab20")
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    ax.imshow(colours(class_map % colours.N), extent=(low[0], high[0], low[1], high[1]),
+              origin="upper", aspect="auto", interpolation="nearest", alpha=map_alpha)
+    if z is not None:
+        labels = np.asarray(labels).astype(int)
+        order = np.random.default_rng(0).permutation(len(labels))  # no class drawn over all
+        ax.scatter(np.asarray(z)[order, 0], np.asarray(z)[order, 1], s=size,
+                   c=colours(labels[order] % colours.N), linewidths=0)
+    handles = [Patch(facecolor=colours(k % colours.N), label=name)
+               for k, name in enumerate(class_names)]
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
+              fontsize=9)
+    ax.set_xlim(low[0], high[0])
+    ax.set_ylim(low[1], high[1])
+    ax.set_xlabel("z[0]")
+    ax.set_ylabel("z[1]")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def latent_histograms(z, title="Each latent dimension against N(0, 1)", bins=50, per_row=4):
+    """Show a histogram of each latent dim with the N(0, 1) density overlaid (chapters 2, 3)."""
+    from scipy.stats import norm  # here: the other figures need no SciPy
+
+    z = np.asarray(z, dtype="float64")
+    dims = z.shape[1]
+    rows, cols = math.ceil(dims / per_row), min(dims, per_row)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
+    for j, ax in enumerate(axes.flat):
+        if j >= dims:
+            ax.set_visible(False)
+            continue
+        column = z[:, j]
+        ax.hist(column, bins=bins, density=True, color="tab:blue", alpha=0.6, label="codes")
+        # Cover both the codes and the bulk of N(0, 1), so a shifted code distribution shows.
+        grid = np.linspace(min(column.min(), -4.0), max(column.max(), 4.0), 400)
+        ax.plot(grid, norm.pdf(grid), color="black", linewidth=1.5, label="N(0, 1)")
+        ax.set_xlabel(f"z[{j}]")
+        ax.set_ylabel("density")
+        ax.set_title(f"z[{j}]: mean {column.mean():.2f}, std {column.std():.2f}", fontsize=10)
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def overlaid_histograms(groups, xlabel, title, bins=40, marks=None):
+    """Show histograms of several groups of one score on shared bins, as densities (chapter 2).
+
+    ``groups`` maps a legend label to its values; ``marks`` maps a label to an x position drawn
+    as a dashed vertical line (a threshold, say).
+    """
+    values = [np.asarray(v, dtype="float64") for v in groups.values()]
+    edges = np.histogram_bin_edges(np.concatenate(values), bins=bins)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for (label, v), colour in zip(groups.items(), plt.get_cmap("tab10").colors):
+        ax.hist(v, bins=edges, density=True, alpha=0.5, color=colour,
+                label=f"{label} ({len(v):,})")
+    for label, x in (marks or {}).items():
+        ax.axvline(x, color="black", linestyle="--", linewidth=1, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("density")
+    ax.set_title(title)
+    ax.legend(fontsize=9)
     fig.tight_layout()
     return fig

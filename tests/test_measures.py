@@ -55,6 +55,24 @@ def test_normality_tells_scale_from_shape():
     assert uniform["ks_shape"].iloc[0] > 0.05  # not a Normal shape, whatever its scale
 
 
+
+@pytest.mark.parametrize("values", [
+    np.random.default_rng(3).standard_normal(500),
+    1.5 + 0.3 * np.random.default_rng(4).standard_normal(200),
+    np.array([0.0]),
+    np.array([2.0, -1.0, 0.5, 0.5]),  # unsorted, with a tie
+])
+def test_ks_distance_is_scipys_kstest(values):
+    from scipy import stats
+    expected = stats.kstest(values, "norm").statistic
+    assert measures.ks_distance(values) == pytest.approx(expected, abs=1e-12)
+
+
+def test_ks_distance_of_one_value_at_the_median_is_a_half():
+    assert measures.ks_distance([0.0]) == pytest.approx(0.5)
+    with pytest.raises(ValueError, match="at least one"):
+        measures.ks_distance([])
+
 def test_gaussian_fit_kl_is_the_closed_form_of_the_fit():
     z = 0.5 + 1.5 * np.random.default_rng(1).standard_normal((4000, 3))
     expected = kl_closed_form(z.mean(axis=0)[None], np.log(z.var(axis=0))[None])
@@ -73,6 +91,13 @@ def test_gaps_are_measured_against_held_out_data():
     middle = rng.uniform(-2, 2, size=(100, 2))
     assert measures.gap_fraction(blobs, middle, threshold) == 1.0
 
+
+
+def test_in_gap_marks_points_farther_than_the_threshold():
+    z = np.array([[0.0, 0.0], [10.0, 0.0]])
+    points = np.array([[0.5, 0.0], [5.0, 0.0], [10.0, 0.9], [10.0, 1.1]])
+    assert measures.in_gap(z, points, threshold=1.0).tolist() == [False, True, False, True]
+    assert measures.gap_fraction(z, points, 1.0) == 0.5
 
 def test_nearest_image_gives_rms_distance_and_index():
     reference = np.stack([np.zeros((4, 4, 1)), np.ones((4, 4, 1))])
@@ -114,3 +139,13 @@ def test_limitations_on_a_known_latent_space():
     assert result["separation"] > 0.95
     table = measures.limitations_table({"model": result})
     assert list(table.index) == list(measures.LABELS.values())
+
+
+def test_reference_images_are_a_seeded_subset():
+    x, y = np.arange(100)[:, None] * np.ones((1, 4)), np.arange(100) % 10
+    first, labels = measures.reference_images(x, y, 20, seed=3)
+    again, _ = measures.reference_images(x, y, 20, seed=3)
+    assert first.shape == (20, 4) and len(np.unique(first[:, 0])) == 20
+    np.testing.assert_array_equal(first, again)
+    np.testing.assert_array_equal(labels, first[:, 0].astype(int) % 10)
+    assert len(measures.reference_images(x, y, 500)[0]) == 100  # at most all of them

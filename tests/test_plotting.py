@@ -163,3 +163,64 @@ def test_scatter_legend_stays_inside_the_figure():
     (legend,) = extents(ax.figure, [ax.get_legend().get_texts()[0]])
     assert legend.x1 <= ax.figure.bbox.x1
     assert legend.x0 > ax.get_window_extent().x1  # beside the points, not on them
+
+
+def test_mark_points_numbers_each_point_on_top_of_the_scatter():
+    ax = plotting.latent_scatter(RNG.normal(size=(30, 3)))
+    points = np.array([[0.5, 0.0, -1.0], [10.0, 1.0, 2.0]])
+    assert plotting.mark_points(ax, points, dims=(0, 2)) is ax
+    assert [t.get_text() for t in ax.texts] == ["1", "2"]
+    assert ax.texts[1].get_position() == (10.0, 2.0)
+    assert ax.get_xlim()[1] >= 10.0  # the axes grew to show the far point
+    labels = plotting.mark_points(ax, points[:1], labels=["A"]).texts[-1].get_text()
+    assert labels == "A"
+    with pytest.raises(ValueError, match="labels"):
+        plotting.mark_points(ax, points, labels=["A"])
+
+
+def test_class_map_figure_draws_the_map_in_the_scatter_colours():
+    class_map = np.array([[0, 0, 1], [2, 2, 1]])  # row 0 at the top
+    z = np.array([[0.5, 0.5], [2.5, 1.5]])
+    fig = plotting.class_map_figure(class_map, [0, 0], [3, 2], NAMES, z=z, labels=[0, 1],
+                                    title="Map")
+    (ax,) = fig.axes
+    (image,) = ax.images
+    assert image.get_extent() == [0, 3, 0, 2]
+    colours = plt.get_cmap("tab10")
+    np.testing.assert_allclose(image.get_array()[1, 0], colours(2))  # bottom left: class 2
+    drawn = {tuple(np.round(c, 6)) for c in ax.collections[0].get_facecolors()}
+    assert drawn == {tuple(np.round(colours(k), 6)) for k in (0, 1)}  # the codes, by class
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == NAMES
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("z[0]", "z[1]", "Map")
+
+
+def test_class_map_figure_without_codes_has_only_the_map():
+    fig = plotting.class_map_figure(np.zeros((4, 4), int), [-1, -1], [1, 1], NAMES)
+    assert len(fig.axes[0].images) == 1 and not fig.axes[0].collections
+
+
+def test_latent_histograms_overlay_the_normal_density():
+    z = np.column_stack([RNG.normal(3, 0.5, 500), RNG.normal(0, 1, 500), RNG.normal(0, 1, 500)])
+    fig = plotting.latent_histograms(z, title="Codes", per_row=2)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(visible) == 3 and len(fig.axes) == 4  # 2 x 2, the spare one hidden
+    ax = visible[0]
+    assert ax.get_xlabel() == "z[0]" and ax.get_ylabel() == "density"
+    assert "mean 3.0" in ax.get_title()
+    (line,) = ax.lines
+    x, y = line.get_data()
+    assert x.min() <= -4 and x.max() >= z[:, 0].max()  # both N(0, 1) and the codes in view
+    assert y.max() == pytest.approx(1 / np.sqrt(2 * np.pi), rel=1e-3)
+    assert fig._suptitle.get_text() == "Codes"
+
+
+def test_overlaid_histograms_share_bins_and_mark_thresholds():
+    fig = plotting.overlaid_histograms({"a": RNG.normal(size=100), "b": RNG.normal(2, 1, 50)},
+                                       xlabel="score", title="Two groups", marks={"cut": 1.0})
+    (ax,) = fig.axes
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert sorted(labels) == ["a (100)", "b (50)", "cut"]
+    assert ax.lines[0].get_xdata()[0] == 1.0
+    widths = {round(p.get_width(), 9) for p in ax.patches}
+    assert len(widths) == 1  # one set of bins for both groups
+    assert ax.get_xlabel() == "score" and ax.get_title() == "Two groups"

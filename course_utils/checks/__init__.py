@@ -4,12 +4,17 @@ The exercise cell convention and the shared mechanism are in :mod:`course_utils.
 each module here holds the checks of one topic. Chapters call them as ``checks.check_...``.
 """
 
+from course_utils.checks.autoencoder import check_conv_output_shape
 from course_utils.checks.core import BEGIN, END, STUB, strip_solution
+from course_utils.checks.latent import check_class_shares, check_in_gap, check_ks_distance
 from course_utils.checks.models import check_decoder, check_kl_divergence, check_sampling
 
-__all__ = ["BEGIN", "END", "STUB", "strip_solution", "check_decoder", "check_kl_divergence",
-           "check_sampling"]
-
-from course_utils.checks.autoencoder import check_conv_output_shape  # noqa: E402  (chapter 1)
-
-__all__ += ["check_conv_output_shape"]
+__all__ = [
+    "BEGIN", "END", "STUB", "strip_solution",
+    # chapter 1
+    "check_conv_output_shape", "check_decoder",
+    # chapter 2
+    "check_class_shares", "check_in_gap", "check_ks_distance",
+    # chapter 3
+    "check_kl_divergence", "check_sampling",
+]
