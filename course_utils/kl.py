@@ -1,19 +1,27 @@
-"""The KL divergence of a diagonal Gaussian from N(0, I) (chapters 3 and 4).
+"""The KL divergence: closed forms, numerical integration, Monte Carlo (chapters 3 and 4).
 
 For q = N(mu, diag(sigma^2)) and p = N(0, I) over d latent dimensions,
 
     KL(q || p) = -1/2 * sum_j (1 + log sigma_j^2 - mu_j^2 - sigma_j^2),
 
-one number per sample, summed (not averaged) over the latent dimensions.
+one number per sample, summed (not averaged) over the latent dimensions. Chapter 4 derives it
+and checks it against two independent computations of the definition
+KL(q || p) = E_q[log q(z) - log p(z)]: numerical integration and Monte Carlo.
 """
 
 import numpy as np
 from keras import ops
+from scipy import integrate
+
+
+def kl_terms(z_mean, z_log_var):
+    """Return the KL from N(0, 1) of every sample's every latent dimension, shape (n, d) (ch. 4)."""
+    return -0.5 * (1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
 
 
 def kl_closed_form(z_mean, z_log_var):
     """Return KL(N(z_mean, exp(z_log_var)) || N(0, I)) per sample, summed over latent dims."""
-    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+    return ops.sum(kl_terms(z_mean, z_log_var), axis=-1)
 
 
 def kl_monte_carlo(z_mean, z_log_var, n_samples=100_000, seed=0):
@@ -27,3 +35,51 @@ def kl_monte_carlo(z_mean, z_log_var, n_samples=100_000, seed=0):
     log_q = -0.5 * (log_var + eps**2)
     log_p = -0.5 * z**2
     return (log_q - log_p).sum(axis=-1).mean(axis=0)
+
+
+def kl_normal(mu_q, sigma_q, mu_p=0.0, sigma_p=1.0):
+    """Return KL(N(mu_q, sigma_q^2) || N(mu_p, sigma_p^2)) elementwise, in nats (chapter 4).
+
+    With the defaults p = N(0, 1) this is 1/2 (mu^2 + sigma^2 - 1 - log sigma^2). Note the
+    arguments are standard deviations, not variances or log-variances.
+    """
+    mu_q, sigma_q, mu_p, sigma_p = (np.asarray(v, dtype=np.float64)
+                                    for v in (mu_q, sigma_q, mu_p, sigma_p))
+    return np.log(sigma_p / sigma_q) + (sigma_q**2 + (mu_q - mu_p) ** 2) / (2 * sigma_p**2) - 0.5
+
+
+def kl_discrete(q, p):
+    """Return KL(q || p) = sum_i q_i log(q_i / p_i) of probability vectors, in nats (chapter 4).
+
+    Terms with q_i = 0 count as 0; a q_i > 0 where p_i = 0 makes the KL infinite.
+    """
+    q, p = np.asarray(q, dtype=np.float64), np.asarray(p, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        terms = np.where(q > 0, q * (np.log(np.where(q > 0, q, 1.0)) - np.log(p)), 0.0)
+    return terms.sum(axis=-1)
+
+
+def kl_integrate(q, p, tail=1e-15):
+    """Return (KL(q || p), error bound) of 1-D densities by integrating q log(q / p) (ch. 4).
+
+    ``q`` and ``p`` are frozen scipy.stats distributions. The integral runs between q's
+    ``tail`` and ``1 - tail`` quantiles: beyond them q holds a negligible share of the mass.
+    """
+    low, high = q.ppf(tail), q.isf(tail)
+
+    def integrand(z):
+        return q.pdf(z) * (q.logpdf(z) - p.logpdf(z))
+
+    value, error = integrate.quad(integrand, low, high, epsabs=1e-13, epsrel=1e-12, limit=200)
+    return float(value), float(error)
+
+
+def kl_sampled(q, p, n_samples=100_000, seed=0):
+    """Return (estimate, standard error) of KL(q || p): the mean of log q(z) - log p(z), z ~ q.
+
+    ``q`` and ``p`` are frozen scipy.stats distributions of any dimension (e.g.
+    ``multivariate_normal``); the standard error is the draws' spread over sqrt(n) (chapter 4).
+    """
+    z = q.rvs(size=n_samples, random_state=np.random.default_rng(seed))
+    log_ratio = q.logpdf(z) - p.logpdf(z)
+    return float(log_ratio.mean()), float(log_ratio.std(ddof=1) / np.sqrt(n_samples))

@@ -93,3 +93,18 @@ def test_papermill_stops_on_a_bad_parameter(tmp_path):
             kernel_name="python3", progress_bar=False,
         )
     assert "DATA_SOURCE must be one of 'auto', 'real', 'synthetic'" in str(info.value)
+
+
+def test_chapter_3_runs_on_mnist(tmp_path):
+    """Chapter 3's MNIST path: the 28x28 convolutional VAE beside an MNIST autoencoder."""
+    out = tmp_path / "03_vae_mnist.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "book" / "03_vae.ipynb"), str(out),
+        parameters={"PROFILE": "quick", "DATASET": "mnist"}, kernel_name="python3",
+        progress_bar=False,
+    )
+    text = outputs_text(nbformat.read(out, as_version=4))
+    assert "DATASET='mnist'" in text and "Data: MNIST" in text
+    assert "(None, 28, 28, 1)" in text  # the encoder of the conv28 VAE
+    assert "trained on MNIST" in text  # the autoencoder beside it
+    assert not any(noise in text for noise in NOISE), text

@@ -6,8 +6,13 @@ each module here holds the checks of one topic. Chapters call them as ``checks.c
 
 from course_utils.checks.autoencoder import check_conv_output_shape
 from course_utils.checks.core import BEGIN, END, STUB, strip_solution
+from course_utils.checks.kl_math import (
+    KL_BY_HAND_Z_LOG_VAR, KL_BY_HAND_Z_MEAN, check_kl_bug_fix, check_kl_by_hand,
+    check_kl_univariate,
+)
 from course_utils.checks.latent import check_class_shares, check_in_gap, check_ks_distance
 from course_utils.checks.models import check_decoder, check_kl_divergence, check_sampling
+from course_utils.checks.vae import check_generate
 
 __all__ = [
     "BEGIN", "END", "STUB", "strip_solution",
@@ -16,5 +21,8 @@ __all__ = [
     # chapter 2
     "check_class_shares", "check_in_gap", "check_ks_distance",
     # chapter 3
-    "check_kl_divergence", "check_sampling",
+    "check_generate", "check_kl_divergence", "check_sampling",
+    # chapter 4
+    "KL_BY_HAND_Z_LOG_VAR", "KL_BY_HAND_Z_MEAN", "check_kl_bug_fix", "check_kl_by_hand",
+    "check_kl_univariate",
 ]

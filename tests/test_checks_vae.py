@@ -1,0 +1,125 @@
+"""Chapter 3's sampling check: right answers pass, typical wrong ones get their hint, no raising."""
+
+import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
+import keras
+import numpy as np
+import pytest
+from keras import ops
+
+from course_utils import checks, latent, models
+from course_utils.checks.vae import generate_images
+
+REFERENCE = generate_images
+
+
+def run(answer, capsys):
+    """Return (what the check returned, what it printed with line wrapping undone)."""
+    result = checks.check_generate(answer)
+    return result, " ".join(capsys.readouterr().out.split())
+
+
+def generate_predict(decoder, n, seed=0):
+    """Right, written differently: rng.normal, decoder.predict, inputs[0].shape."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(0.0, 1.0, size=(n, decoder.inputs[0].shape[-1]))
+    return decoder.predict(z, verbose=0)
+
+
+def generate_keras(decoder, n, seed=0):
+    """Right, written differently: keras.random with an integer seed, a tensor returned."""
+    z = keras.random.normal((n, decoder.input_shape[1]), seed=seed)
+    return decoder(z, training=False)
+
+
+def generate_decode_grid(decoder, n, seed=0):
+    """Right: the course's batched decoder call."""
+    z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
+    return latent.decode_grid(decoder, z)
+
+
+@pytest.mark.parametrize("answer", [REFERENCE, generate_predict, generate_keras,
+                                    generate_decode_grid])
+def test_right_answers_pass_and_come_back(answer, capsys):
+    result, out = run(answer, capsys)
+    assert result is answer
+    assert out.startswith("✓ generate"), out
+
+
+def test_the_reference_decodes_a_real_decoder():
+    decoder = models.build_vae("dense", seed=0).decoder
+    images = generate_images(decoder, 6, seed=3)
+    assert images.shape == (6, 28, 28, 1) and 0 <= images.min() and images.max() <= 1
+    np.testing.assert_array_equal(images, generate_images(decoder, 6, seed=3))
+
+
+def raises(decoder, n, seed=0):
+    raise ValueError("a mistake in the answer")
+
+
+def draw(decoder, z):
+    return decoder(np.asarray(z, "float32"), training=False)
+
+
+def dim(decoder):
+    return decoder.input_shape[-1]
+
+
+def per_point(decoder, n, seed=0):
+    z = np.random.default_rng(seed).standard_normal((n, dim(decoder))).astype("float32")
+    return np.concatenate([ops.convert_to_numpy(decoder(z[i:i + 1])) for i in range(n)])
+
+
+# Wrong answers, each with a piece of the hint it must get.
+MISTAKES = {
+    "None": (None, "run the cell that defines it"),
+    "not callable": (3, "should be a function"),
+    "stub": (lambda decoder, n, seed=0: None, "not filled in yet"),
+    "raises": (raises, "ValueError: a mistake in the answer"),
+    "no seed parameter": (lambda decoder, n: None, "TypeError"),
+    "a string": (lambda decoder, n, seed=0: "images", "return a tensor"),
+    "returns z": (lambda decoder, n, seed=0:
+                  np.random.default_rng(seed).standard_normal((n, dim(decoder))),
+                  "You return the latent points"),
+    "flat images": (lambda decoder, n, seed=0: ops.reshape(
+        draw(decoder, np.random.default_rng(seed).standard_normal((n, dim(decoder)))), (n, -1)),
+        "as they come out of it"),
+    "uniform": (lambda decoder, n, seed=0:
+                draw(decoder, np.random.default_rng(seed).uniform(-2, 2, (n, dim(decoder)))),
+                "spread uniformly"),
+    "uniform with std 1": (lambda decoder, n, seed=0: draw(
+        decoder, np.random.default_rng(seed).uniform(-np.sqrt(3), np.sqrt(3), (n, dim(decoder)))),
+        "spread uniformly"),
+    "variance 2 as scale": (lambda decoder, n, seed=0: draw(
+        decoder, np.random.default_rng(seed).normal(0, 2, (n, dim(decoder)))),
+        "standard deviation"),
+    "shifted": (lambda decoder, n, seed=0:
+                draw(decoder, 1 + np.random.default_rng(seed).standard_normal((n, dim(decoder)))),
+                "centred on 0"),
+    "one point": (lambda decoder, n, seed=0: draw(
+        decoder, np.repeat(np.random.default_rng(seed).standard_normal((1, dim(decoder))), n, 0)),
+        "same latent point"),
+    "one number per image": (lambda decoder, n, seed=0: draw(
+        decoder, np.repeat(np.random.default_rng(seed).standard_normal((n, 1)), dim(decoder), 1)),
+        "same numbers"),
+    "not Normal": (lambda decoder, n, seed=0: draw(
+        decoder, np.random.default_rng(seed).laplace(0, 1 / np.sqrt(2), (n, dim(decoder)))),
+        "not Normal"),
+    "global state": (lambda decoder, n, seed=0:
+                     draw(decoder, np.random.normal(size=(n, dim(decoder)))), "the global state"),
+    "seed ignored": (lambda decoder, n, seed=0:
+                     draw(decoder, np.random.default_rng(0).standard_normal((n, dim(decoder)))),
+                     "Seeds 0 and 1 give the same images"),
+    "latent_dim hard-coded": (lambda decoder, n, seed=0:
+                              draw(decoder, np.random.default_rng(seed).standard_normal((n, 2))),
+                              "decoder.input_shape[-1]"),
+    "one call per point": (per_point, "one batched call"),
+}
+
+
+@pytest.mark.parametrize("name", MISTAKES)
+def test_mistakes_get_their_hint_and_the_reference(name, capsys):
+    answer, hint = MISTAKES[name]
+    result, out = run(answer, capsys)
+    assert result is REFERENCE
+    assert out.startswith("✗") and hint in out, out
+    assert "uses the reference" in out
