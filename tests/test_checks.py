@@ -11,19 +11,10 @@ import tensorflow as tf
 from keras import layers, ops
 
 from course_utils import checks, models
-from course_utils.kl import kl_closed_form
+from course_utils.kl import kl_closed_form, kl_normal
+from helpers import raises, run
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chapter_template.ipynb"
-
-
-def run(check, answer, capsys):
-    """Return (what the check returned, what it printed with line wrapping undone)."""
-    result = check(answer)
-    return result, " ".join(capsys.readouterr().out.split())
-
-
-def raises_value_error(*args, **kwargs):
-    raise ValueError("a mistake in the answer")
 
 
 class InitRaises(keras.layers.Layer):
@@ -35,15 +26,18 @@ class InitRaises(keras.layers.Layer):
 BROKEN = {
     "None": None,
     "not callable": 3,
-    "raises ValueError": raises_value_error,
+    "raises ValueError": raises,
     "returns a string": lambda *args, **kwargs: "abc",
     "stub returning None": lambda *args, **kwargs: None,
     "class whose __init__ raises": InitRaises,
 }
+# Every check of a function or class in the book, with the reference it falls back to.
 CHECKS = {
     "kl": (checks.check_kl_divergence, kl_closed_form),
     "sampling": (checks.check_sampling, models.Sampling),
     "decoder": (checks.check_decoder, models.build_decoder),
+    "kl univariate": (checks.check_kl_univariate, kl_normal),
+    "kl bug fix": (checks.check_kl_bug_fix, kl_closed_form),
 }
 
 
@@ -57,7 +51,7 @@ def test_broken_answers_never_raise_and_fall_back_to_the_reference(check, answer
 
 
 def test_messages_name_the_student_exception(capsys):
-    _, out = run(checks.check_kl_divergence, raises_value_error, capsys)
+    _, out = run(checks.check_kl_divergence, raises, capsys)
     assert "ValueError: a mistake in the answer" in out
     _, out = run(checks.check_sampling, InitRaises, capsys)
     assert "RuntimeError: broken constructor" in out
@@ -72,6 +66,8 @@ STUBS = {
     "kl": lambda z_mean, z_log_var: None,
     "sampling": SamplingStub,
     "decoder": lambda latent_dim=2: None,
+    "kl univariate": lambda mu, sigma: None,
+    "kl bug fix": lambda z_mean, z_log_var: None,
 }
 
 

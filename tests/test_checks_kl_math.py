@@ -8,38 +8,7 @@ from keras import ops
 from course_utils import checks
 from course_utils.checks.kl_math import kl_by_hand_reference
 from course_utils.kl import kl_closed_form, kl_normal
-
-
-def run(check, answer, capsys):
-    """Return (what the check returned, what it printed with line wrapping undone)."""
-    result = check(answer)
-    return result, " ".join(capsys.readouterr().out.split())
-
-
-def raises_value_error(*args, **kwargs):
-    raise ValueError("a mistake in the answer")
-
-
-FUNCTION_CHECKS = {
-    "univariate": (checks.check_kl_univariate, kl_normal),
-    "bug fix": (checks.check_kl_bug_fix, kl_closed_form),
-}
-BROKEN = {
-    "None": None,
-    "not callable": 3,
-    "raises ValueError": raises_value_error,
-    "returns a string": lambda *args: "abc",
-    "stub returning None": lambda *args: None,
-}
-
-
-@pytest.mark.parametrize("check", FUNCTION_CHECKS)
-@pytest.mark.parametrize("answer", BROKEN)
-def test_broken_functions_never_raise_and_fall_back(check, answer, capsys):
-    check_fn, reference = FUNCTION_CHECKS[check]
-    result, out = run(check_fn, BROKEN[answer], capsys)
-    assert result is reference
-    assert out.startswith("✗") and "uses the reference" in out
+from helpers import run
 
 
 # --- The univariate closed form ---------------------------------------------------------------
