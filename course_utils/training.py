@@ -234,3 +234,43 @@ def train_vae(x_train, x_val, data, epochs, variant="conv32", latent_dim=2, beta
                          batch_size=batch_size, shuffle=True, verbose=verbose)
 
     return load_or_train(f"vae_{variant}", config, build, train, cache_dir)
+
+
+# --- Chapter 5: the faces VAE, trained by streaming CelebA ------------------------------------
+
+
+def train_faces_vae(root, n_train, n_test, epochs, latent_dim=200, beta=6.0, batch_size=64,
+                    learning_rate=5e-4, seed=0, cache_dir=None, verbose=2):
+    """Return (vae, history): the faces VAE trained once by streaming ROOT (chapters 5 and 6).
+
+    Trains on the first n_train images of the CelebA folder ROOT (file-name order), reshuffled
+    every epoch, and validates on the next n_test (``celeba.load_celeba_split``). The cache key
+    holds the folder's identity (``celeba.dataset_id``) and every setting, so chapter 6, calling
+    this with chapter 5's parameters, loads chapter 5's model, and trains it if it is missing.
+    """
+    from course_utils.data import celeba  # here: celeba imports this module for the cache
+
+    config = {"model": "vae_faces", "latent_dim": latent_dim, "beta": float(beta),
+              "reconstruction": "mse", "input_shape": [64, 64, 3],
+              "data": {**celeba.dataset_id(root), "n_train": int(n_train), "n_test": int(n_test)},
+              "epochs": epochs, "batch_size": batch_size, "optimizer": "adam",
+              "learning_rate": learning_rate, "seed": seed}
+
+    def build():
+        model = models.build_faces_vae(latent_dim=latent_dim, beta=beta, seed=seed)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+        return model
+
+    def train(model):
+        keras.utils.set_random_seed(seed)
+        train_ds, test_ds = celeba.load_celeba_split(root, n_train, n_test,
+                                                     batch_size=batch_size, seed=seed)
+        # An endless stream cut into epochs of known length: one pass over the training images
+        # per epoch, and no "input ran out of data" warning at the end of a finite dataset.
+        steps = math.ceil(n_train / batch_size)
+        return model.fit(train_ds.repeat(), steps_per_epoch=steps, epochs=epochs,
+                         validation_data=test_ds.repeat(),
+                         validation_steps=math.ceil(n_test / batch_size), shuffle=False,
+                         verbose=verbose)
+
+    return load_or_train("vae_faces", config, build, train, cache_dir)

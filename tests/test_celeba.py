@@ -362,3 +362,91 @@ def test_memory_does_not_grow_with_the_number_of_images(tmp_path):
         return kib / 1024
 
     assert peak(3000) - peak(300) < 60
+
+
+# --- where the faces chapters find their data ----------------------------------------------------
+
+
+def test_resolve_prefers_the_argument_then_the_environment(standin, copy, monkeypatch, tmp_path):
+    monkeypatch.setenv(celeba.CELEBA_ENV, str(copy))
+    assert celeba.resolve_celeba_dir(standin, cache_dir=tmp_path) == standin
+    assert celeba.resolve_celeba_dir(None, cache_dir=tmp_path) == copy
+    assert celeba.resolve_celeba_dir(None, "real", cache_dir=tmp_path) == copy
+    assert not (tmp_path / celeba.STANDIN_FOLDER).exists()  # no stand-in written
+
+
+def test_resolve_writes_the_stand_in_into_the_cache_once(monkeypatch, tmp_path):
+    monkeypatch.delenv(celeba.CELEBA_ENV, raising=False)
+    root = celeba.resolve_celeba_dir(None, n_standin=30, seed=2, cache_dir=tmp_path)
+    assert root == tmp_path / "data" / "celeba-standin-n30-seed2"
+    assert celeba.standin_parameters(root)["n"] == 30 and celeba.count_images(root) == 30
+    stamp = (root / celeba.CSV_NAME).stat().st_mtime_ns
+    assert celeba.resolve_celeba_dir(None, n_standin=30, seed=2, cache_dir=tmp_path) == root
+    assert (root / celeba.CSV_NAME).stat().st_mtime_ns == stamp
+
+
+def test_resolve_synthetic_ignores_a_given_folder(standin, monkeypatch, tmp_path):
+    monkeypatch.setenv(celeba.CELEBA_ENV, str(standin))
+    root = celeba.resolve_celeba_dir(standin, "synthetic", n_standin=20, seed=0,
+                                     cache_dir=tmp_path)
+    assert root.parent == tmp_path / "data"
+
+
+def test_resolve_real_without_a_folder_says_how_to_get_one(monkeypatch, tmp_path):
+    monkeypatch.delenv(celeba.CELEBA_ENV, raising=False)
+    with pytest.raises(celeba.CelebANotFoundError, match="CELEBA_DIR.*Kaggle"):
+        celeba.resolve_celeba_dir(None, "real", cache_dir=tmp_path)
+    with pytest.raises(ValueError, match="source must be"):
+        celeba.resolve_celeba_dir(None, "kaggle", cache_dir=tmp_path)
+
+
+def test_resolve_checks_a_given_folder(standin, monkeypatch, tmp_path):
+    monkeypatch.setenv(celeba.CELEBA_ENV, str(standin / "img_align_celeba"))
+    with pytest.raises(celeba.CelebANotFoundError, match="Pass the dataset root"):
+        celeba.resolve_celeba_dir(None, cache_dir=tmp_path)
+
+
+def test_dataset_id_follows_the_data_not_the_path(standin, copy):
+    first = celeba.dataset_id(standin)
+    assert first == celeba.dataset_id(copy)
+    assert first["n_files"] == N and first["standin"]["seed"] == SEED
+    (copy / celeba.MARKER_NAME).unlink()  # now it looks like a user's folder
+    csv_path = copy / celeba.CSV_NAME
+    csv_path.write_text(csv_path.read_text().replace("000001.jpg,", "000001.jpg, ", 1))
+    second = celeba.dataset_id(copy)
+    assert second["standin"] is None and second["csv_sha256"] != first["csv_sha256"]
+
+
+def test_split_is_disjoint_and_in_file_order(standin):
+    train, test = celeba.load_celeba_split(standin, 30, 10, ["Smiling"], batch_size=8, seed=1)
+    x_train, _ = celeba.to_arrays(train)
+    x_test, y_test = celeba.to_arrays(test)
+    assert x_train.shape == (30, 64, 64, 3) and y_test.shape == (10, 1)
+    x_all, y_all = celeba.to_arrays(celeba.load_celeba(standin, ["Smiling"], limit=40))
+    np.testing.assert_array_equal(x_test, x_all[30:])
+    np.testing.assert_array_equal(y_test, y_all[30:])
+    # The training part is the first 30 images, shuffled.
+    index, distance = match(x_train, x_all)
+    assert sorted(index) == list(range(30)) and distance.max() == 0
+    assert list(index) != list(range(30))
+
+
+def test_split_asking_for_too_many_images_names_the_parameters(standin):
+    with pytest.raises(ValueError, match="lists 40 images.*N_TRAIN or N_TEST"):
+        celeba.load_celeba_split(standin, 35, 10)
+
+
+def test_to_arrays_of_unbatched_images():
+    ds = celeba.tf.data.Dataset.from_tensor_slices(np.zeros((5, 4, 4, 3), "float32"))
+    assert celeba.to_arrays(ds).shape == (5, 4, 4, 3)
+    assert celeba.to_arrays(ds.batch(2)).shape == (5, 4, 4, 3)
+    with pytest.raises(ValueError, match="empty"):
+        celeba.to_arrays(ds.take(0))
+
+
+def test_describe_says_whether_the_faces_are_the_stand_in(standin, copy):
+    text = celeba.describe_celeba(standin, 30, 10)
+    assert "procedural stand-in" in text and "not the real CelebA" in text
+    assert "30 training and 10 test images" in text
+    (copy / celeba.MARKER_NAME).unlink()
+    assert celeba.describe_celeba(copy, 30, 10).startswith(f"Data: CelebA from {copy}:")

@@ -6,6 +6,9 @@ each module here holds the checks of one topic. Chapters call them as ``checks.c
 
 from course_utils.checks.autoencoder import check_conv_output_shape
 from course_utils.checks.core import BEGIN, END, STUB, strip_solution
+from course_utils.checks.faces import (
+    check_attribute_vector, check_kl_per_dimension, check_project_out, check_sample_faces,
+)
 from course_utils.checks.kl_math import (
     KL_BY_HAND_Z_LOG_VAR, KL_BY_HAND_Z_MEAN, check_kl_bug_fix, check_kl_by_hand,
     check_kl_univariate,
@@ -25,4 +28,6 @@ __all__ = [
     # chapter 4
     "KL_BY_HAND_Z_LOG_VAR", "KL_BY_HAND_Z_MEAN", "check_kl_bug_fix", "check_kl_by_hand",
     "check_kl_univariate",
+    # chapters 5 and 6
+    "check_attribute_vector", "check_kl_per_dimension", "check_project_out", "check_sample_faces",
 ]

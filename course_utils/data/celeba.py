@@ -455,3 +455,115 @@ def _write_csv(path, factors):
     signs = np.where(table, "1", "-1")
     lines += [",".join([_file_name(i + 1), *row]) for i, row in enumerate(signs.tolist())]
     path.write_text("\n".join(lines) + "\n")
+
+
+# --- where the faces chapters find their data (chapters 5, 6) ----------------------------------
+
+CELEBA_ENV = "CELEBA_DIR"  # the environment variable naming a CelebA folder
+STANDIN_FOLDER = "data"  # the stand-ins' folder inside the course cache
+
+
+def resolve_celeba_dir(celeba_dir=None, source="auto", n_standin=10_000, seed=0, cache_dir=None):
+    """Return the CelebA folder to use: the argument, else $CELEBA_DIR, else the stand-in (ch. 5).
+
+    source "auto" uses a given folder and otherwise writes (once) the procedural stand-in of
+    n_standin faces into the course cache; "real" needs a given folder; "synthetic" always uses
+    the stand-in. A given folder must hold the Kaggle layout (checked here, with hints).
+    """
+    if source not in ("auto", "real", "synthetic"):
+        raise ValueError(f"source must be 'auto', 'real' or 'synthetic'; got {source!r}.")
+    given = celeba_dir or os.environ.get(CELEBA_ENV) or None
+    if source != "synthetic" and given:
+        root = Path(given).expanduser()
+        find_celeba(root)
+        return root
+    if source == "real":
+        raise CelebANotFoundError(
+            f"DATA_SOURCE is 'real' but no CelebA folder was given: set the chapter's CELEBA_DIR "
+            f"parameter or the environment variable {CELEBA_ENV} to the folder you unzipped. "
+            f"{_HOW_TO_GET.replace('ROOT', 'that folder')}")
+    from course_utils.training import cache_root  # here: training imports this module
+
+    if source == "auto":
+        print(f"No CelebA folder given (parameter CELEBA_DIR or environment variable "
+              f"{CELEBA_ENV}): using the procedural stand-in faces (seed {seed}).")
+    root = cache_root(cache_dir) / STANDIN_FOLDER / f"celeba-standin-n{n_standin}-seed{seed}"
+    try:
+        return write_synthetic_celeba(root, n=n_standin, seed=seed)
+    except FileExistsError:
+        # Another run may have written the same stand-in meanwhile: accept it if complete.
+        return write_synthetic_celeba(root, n=n_standin, seed=seed)
+
+
+def standin_parameters(root):
+    """Return the parameters of the stand-in in ROOT, or None if ROOT holds other data (ch. 5)."""
+    try:
+        return json.loads((Path(root).expanduser() / MARKER_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def dataset_id(root):
+    """Return what identifies the data in ROOT in a cache key: CSV hash, image count (ch. 5, 6).
+
+    The stand-in's parameters are added when ROOT holds one. The folder's path is left out, so
+    the same data moved elsewhere keeps its trained models.
+    """
+    import hashlib  # only here: the rest of the module never hashes
+
+    image_dir, csv_path = find_celeba(root)
+    digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
+    with os.scandir(image_dir) as entries:
+        n_files = sum(1 for _ in entries)
+    return {"dataset": "celeba", "csv_sha256": digest[:16], "n_files": n_files,
+            "standin": standin_parameters(root)}
+
+
+def count_images(root):
+    """Return the number of images listed in ROOT's list_attr_celeba.csv (chapter 5)."""
+    return len(_read_csv(find_celeba(root)[1])[0])
+
+
+def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, seed=0):
+    """Return (train, test): the first n_train images, shuffled, and the next n_test (ch. 5, 6).
+
+    Images are taken in file-name order, so the split is the same on every run. The test part
+    skips the training files in the stream (decoding them once); both stream from disk.
+    """
+    available = count_images(root)
+    if n_train + n_test > available:
+        raise ValueError(f"{root} lists {available:,} images, fewer than the {n_train:,} "
+                         f"training + {n_test:,} test images asked for; lower N_TRAIN or N_TEST.")
+    train = load_celeba(root, attributes, batch_size=batch_size, shuffle=True, seed=seed,
+                        limit=n_train)
+    test = load_celeba(root, attributes, limit=n_train + n_test).skip(n_train)
+    if batch_size:
+        test = test.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return train, test
+
+
+def to_arrays(dataset):
+    """Return a (small) dataset's images, or (images, attributes), as NumPy arrays (ch. 5, 6)."""
+    batches = list(dataset.as_numpy_iterator())
+    if not batches:
+        raise ValueError("The dataset is empty.")
+    if isinstance(batches[0], tuple):
+        return tuple(_join([b[k] for b in batches]) for k in range(len(batches[0])))
+    return _join(batches)
+
+
+def _join(parts):
+    """Concatenate batches, or stack single examples, into one array."""
+    first = np.asarray(parts[0])
+    return np.stack(parts) if first.ndim in (1, 3) else np.concatenate(parts)
+
+
+def describe_celeba(root, n_train, n_test):
+    """Return the one-line statement of which faces a run uses and how many (chapters 5, 6)."""
+    params = standin_parameters(root)
+    if params is None:
+        origin = f"CelebA from {root}"
+    else:
+        origin = (f"procedural stand-in faces (n={params.get('n'):,}, seed {params.get('seed')}) "
+                  f"in CelebA's layout at {root}; not the real CelebA")
+    return f"Data: {origin}: {n_train:,} training and {n_test:,} test images of 64x64x3."

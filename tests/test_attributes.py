@@ -1,0 +1,162 @@
+"""The attribute classifier and the latent-arithmetic measurement (course_utils.attributes)."""
+
+import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
+
+import numpy as np
+import pytest
+
+from course_utils import attributes
+from course_utils.data import celeba, faces
+
+NAMES = ["A", "B", "C"]
+
+
+def identity_decoder(z, training=False):
+    """'Decode' a code to itself: the measurement's images are then the codes."""
+    return np.asarray(z, dtype="float32")
+
+
+def sign_classifier(images, training=False):
+    """Judge attribute j present when coordinate j is positive (logit = the coordinate)."""
+    return np.asarray(images)[:, :3]
+
+
+def test_classifier_shapes_and_seeded_weights():
+    model = attributes.build_attribute_classifier(4, seed=1)
+    assert model.input_shape == (None, 64, 64, 3) and model.output_shape == (None, 4)
+    again = attributes.build_attribute_classifier(4, seed=1)
+    for a, b in zip(model.get_weights(), again.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_predictions_are_batched_and_thresholded_at_logit_zero():
+    calls = []
+
+    def classifier(x, training=False):
+        calls.append(len(x))
+        return sign_classifier(x)
+
+    z = np.random.default_rng(0).normal(size=(600, 3)).astype("float32")
+    verdicts = attributes.predict_attributes(classifier, z, batch_size=256)
+    assert calls == [256, 256, 88]
+    np.testing.assert_array_equal(verdicts, (z > 0).astype(np.int8))
+
+
+def test_decode_is_batched():
+    calls = []
+
+    def decoder(z, training=False):
+        calls.append(len(z))
+        return identity_decoder(z)
+
+    z = np.arange(30, dtype="float32").reshape(10, 3)
+    np.testing.assert_array_equal(attributes.decode(decoder, z, batch_size=4), z)
+    assert calls == [4, 4, 2]
+
+
+def test_classifier_accuracy_table():
+    z = np.array([[1, -1, 1], [1, 1, -1], [-1, 1, -1], [-1, -1, -1]], dtype="float32")
+    labels = np.array([[1, 0, 1], [1, 1, 1], [0, 1, 0], [1, 0, 0]])
+    table = attributes.classifier_accuracy(sign_classifier, z, labels, NAMES)
+    assert list(table.index) == NAMES
+    np.testing.assert_allclose(table["classifier accuracy"], [0.75, 1.0, 0.75])
+    np.testing.assert_allclose(table["share of faces"], [0.75, 0.5, 0.5])
+    np.testing.assert_allclose(table["majority"], [0.75, 0.5, 0.5])
+
+
+def measured(target=True, strengths=(0.5, 1.0, 2.0)):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(2000, 3)).astype("float32")
+    labels = (z > 0).astype(np.int8)  # the classifier is right on the originals
+    vector = np.array([1.0, 0.3, 0.0] if target else [-1.0, 0.3, 0.0], dtype="float32")
+    table = attributes.measure_arithmetic(sign_classifier, identity_decoder, z, labels, NAMES,
+                                          "A", vector, strengths, target=target)
+    return z, labels, vector, table
+
+
+def test_measurement_counts_the_attribute_turned_on_and_other_changes():
+    z, labels, vector, table = measured()
+    chosen = z[:, 0] <= 0  # faces without A
+    assert table.attrs["n_faces"] == chosen.sum()
+    assert list(table.columns) == ["reconstruction", "+0.5 x vector", "+1 x vector",
+                                   "+2 x vector"]
+    # The identity decoder reconstructs exactly: nothing changes, A is never on.
+    np.testing.assert_allclose(table["reconstruction"], [0, 0, 0])
+    for s in (0.5, 1.0, 2.0):
+        edited = z[chosen] + s * vector
+        column = table[f"{s:+g} x vector"]
+        assert column["A"] == pytest.approx((edited[:, 0] > 0).mean())
+        assert column["B"] == pytest.approx(((edited[:, 1] > 0) != labels[chosen, 1]).mean())
+        assert column["C"] == 0
+    assert table.loc["A"].is_monotonic_increasing
+
+
+def test_the_baseline_compares_reconstructions_with_the_labels():
+    z, labels, vector, _ = measured()
+    wrong = labels.copy()
+    wrong[::4, 1] = 1 - wrong[::4, 1]  # a quarter of B's labels disagree with the "images"
+    table = attributes.measure_arithmetic(sign_classifier, identity_decoder, z, wrong, NAMES,
+                                          "A", vector, [1.0])
+    chosen = wrong[:, 0] == 0
+    assert table.loc["B", "reconstruction"] == pytest.approx(
+        (labels[chosen, 1] != wrong[chosen, 1]).mean())
+
+
+def test_removal_measures_the_faces_with_the_attribute():
+    z, _, _, table = measured(target=False)
+    assert table.attrs["n_faces"] == (z[:, 0] > 0).sum()
+    edited = z[z[:, 0] > 0] + 2.0 * np.array([-1.0, 0.3, 0.0])
+    assert table.loc["A", "+2 x vector"] == pytest.approx((edited[:, 0] <= 0).mean())
+
+
+def test_summary_says_when_the_aims_are_met():
+    _, _, _, table = measured(strengths=(0.5, 1.0, 3.0))
+    summary = attributes.arithmetic_summary(table, reach=0.8, stay=0.2)
+    assert list(summary.index) == [0.5, 1.0, 3.0]
+    assert summary.loc[3.0, "reached"] == pytest.approx(table.loc["A", "+3 x vector"])
+    assert summary.loc[1.0, "changed most"] == "B"
+    for s in summary.index:
+        column = table[f"{s:+g} x vector"]
+        expected = column["A"] >= 0.8 and column[["B", "C"]].max() <= 0.2
+        assert summary.loc[s, "aim met"] == expected
+    assert not summary.loc[0.5, "aim met"]
+
+
+def test_nothing_to_measure_is_an_error():
+    z = np.ones((5, 3), "float32")
+    with pytest.raises(ValueError, match="No face has A off"):
+        attributes.measure_arithmetic(sign_classifier, identity_decoder, z, np.ones((5, 3)),
+                                      NAMES, "A", np.ones(3), [1.0])
+
+
+def test_project_out_removes_exactly_the_component_along_u():
+    rng = np.random.default_rng(1)
+    v, u = rng.normal(size=7), 3.0 * rng.normal(size=7)
+    w = attributes.project_out(v, u)
+    assert abs(w @ u) < 1e-4
+    residual = v - w  # parallel to u
+    np.testing.assert_allclose(residual, (residual @ u) / (u @ u) * u, atol=1e-5)
+    np.testing.assert_allclose(attributes.project_out(v, 5 * u), w, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def standin(tmp_path_factory):
+    return celeba.write_synthetic_celeba(tmp_path_factory.mktemp("faces") / "data", n=96, seed=3)
+
+
+def test_the_classifier_trains_once_and_loads_from_the_cache(standin, tmp_path, capsys):
+    names = list(faces.ATTRIBUTES)
+    model, history = attributes.train_attribute_classifier(standin, names, 64, 32, epochs=1,
+                                                           seed=0, cache_dir=tmp_path, verbose=0)
+    assert "Trained attribute_classifier" in capsys.readouterr().out
+    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    again, _ = attributes.train_attribute_classifier(standin, names, 64, 32, epochs=1, seed=0,
+                                                     cache_dir=tmp_path, verbose=0)
+    assert "Loaded attribute_classifier" in capsys.readouterr().out
+    x = np.random.default_rng(0).random((4, 64, 64, 3)).astype("float32")
+    np.testing.assert_array_equal(attributes.predict_attributes(model, x),
+                                  attributes.predict_attributes(again, x))
+    # Other attributes are another model.
+    attributes.train_attribute_classifier(standin, names[:2], 64, 32, epochs=1, seed=0,
+                                          cache_dir=tmp_path, verbose=0)
+    assert "Trained attribute_classifier" in capsys.readouterr().out
