@@ -450,3 +450,11 @@ def test_describe_says_whether_the_faces_are_the_stand_in(standin, copy):
     assert "30 training and 10 test images" in text
     (copy / celeba.MARKER_NAME).unlink()
     assert celeba.describe_celeba(copy, 30, 10).startswith(f"Data: CelebA from {copy}:")
+
+
+def test_offset_starts_after_the_first_files_and_is_checked(standin):
+    every = np.stack([im.numpy() for im in celeba.load_celeba(standin, limit=6)])
+    later = np.stack([im.numpy() for im in celeba.load_celeba(standin, limit=3, offset=3)])
+    np.testing.assert_array_equal(later, every[3:6])
+    with pytest.raises(ValueError, match="offset"):
+        celeba.load_celeba(standin, offset=-1)

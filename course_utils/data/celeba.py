@@ -78,13 +78,13 @@ class UnreadableImagesWarning(UserWarning):
 
 
 def load_celeba(root, attributes=None, image_size=64, batch_size=None, shuffle=False, seed=0,
-                limit=None, check_files=True):
+                limit=None, check_files=True, offset=0):
     """Stream CelebA from ROOT as a tf.data.Dataset of float32 images in [0, 1] (chapter 5).
 
     Each image is centre-cropped to a square and resized to image_size x image_size x 3. With
     ``attributes`` (a name or a list of names from list_attr_celeba.csv), each element is
     ``(image, attrs)`` with attrs float32 0/1 in the order asked. Images come in file-name order
-    (the first ``limit`` of them when given), shuffled if asked (file names are shuffled before
+    (the first ``limit`` of them when given, after skipping the first ``offset``), shuffled if asked (file names are shuffled before
     decoding, in a bounded buffer, so memory does not grow with the dataset), batched if
     ``batch_size`` is given, and prefetched. With ``check_files``, every listed file is first
     checked to look like a whole JPEG or PNG; the ones that do not are reported in an
@@ -95,7 +95,10 @@ def load_celeba(root, attributes=None, image_size=64, batch_size=None, shuffle=F
     _check_options(image_size, batch_size, limit)
     ids, columns, rows = _read_csv(csv_path)
     names = _attribute_names(attributes, columns, csv_path)
-    order = sorted(range(len(ids)), key=ids.__getitem__)[:limit]
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError(f"offset must be a whole number of at least 0; got {offset!r}.")
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    order = order[offset:None if limit is None else offset + limit]
     ids = [ids[i] for i in order]
     _check_listed_files(ids, image_dir, csv_path)
     labels = None if names is None else _attribute_values(
@@ -528,7 +531,7 @@ def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, s
     """Return (train, test): the first n_train images, shuffled, and the next n_test (ch. 5, 6).
 
     Images are taken in file-name order, so the split is the same on every run. The test part
-    skips the training files in the stream (decoding them once); both stream from disk.
+    starts after the training files, which it never reads; both stream from disk.
     """
     available = count_images(root)
     if n_train + n_test > available:
@@ -536,9 +539,7 @@ def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, s
                          f"training + {n_test:,} test images asked for; lower N_TRAIN or N_TEST.")
     train = load_celeba(root, attributes, batch_size=batch_size, shuffle=True, seed=seed,
                         limit=n_train)
-    test = load_celeba(root, attributes, limit=n_train + n_test).skip(n_train)
-    if batch_size:
-        test = test.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    test = load_celeba(root, attributes, batch_size=batch_size, limit=n_test, offset=n_train)
     return train, test
 
 
