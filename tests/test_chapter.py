@@ -69,5 +69,6 @@ def test_seeding_makes_runs_repeat():
         return np.random.rand(3), keras.random.uniform((3,)).numpy()
 
     first, second = draw(), draw()
+    # A determinism test: the same draws repeated on the same shapes are exactly equal.
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])

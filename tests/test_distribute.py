@@ -62,7 +62,8 @@ def test_two_replicas_give_the_single_device_losses_and_updates(tmp_path):
     assert run.returncode == 0, run.stderr[-3000:]
     result = np.load(out)
     assert list(result["replicas"]) == [1, 2]
-    np.testing.assert_allclose(result["losses_2"], result["losses_1"], rtol=1e-5)
+    # Two replicas sum over half batches: float32 rounding differs, a wrong scale would not.
+    np.testing.assert_allclose(result["losses_2"], result["losses_1"], rtol=1e-4)
     n = sum(name.startswith("update_1_") for name in result.files)
     assert n == 10  # kernel and bias of 3 Dense layers in the encoder, 2 in the decoder
     for i in range(n):

@@ -50,10 +50,18 @@ def test_deterministic_by_seed_and_independent_of_batching():
     a, fa = faces.make_faces(300, seed=3)
     b, _ = faces.make_faces(300, seed=3)
     c, _ = faces.make_faces(300, seed=4)
-    assert np.array_equal(a, b)
+    assert np.array_equal(a, b)  # the same rendering repeated on the same shapes
     assert not np.array_equal(a, c)
-    # Faces are drawn in chunks: a face must not depend on its neighbours.
-    assert np.array_equal(faces.render_faces(faces.take(fa, slice(250, 300))), a[250:300])
+    # Faces are drawn in chunks: a face must not depend on its neighbours. Another batch split
+    # may round a pixel that sits on a half level the other way, never more.
+    assert_same_pixels(faces.render_faces(faces.take(fa, slice(250, 300))), a[250:300])
+
+
+def assert_same_pixels(got, expected):
+    """Fail unless two uint8 renderings agree up to float32 rounding: rare one-level steps."""
+    assert got.shape == expected.shape
+    difference = np.abs(got.astype(np.int16) - expected.astype(np.int16))
+    assert difference.max() <= 1 and (difference > 0).mean() < 1e-4, difference.max()
 
 
 def test_windows_never_clip_a_layer(monkeypatch):
@@ -64,7 +72,7 @@ def test_windows_never_clip_a_layer(monkeypatch):
         factors[name] = rng.choice(np.float32([low, high]), size=400)
     windowed = faces.render_faces(factors)
     monkeypatch.setattr(faces, "_USE_WINDOWS", False)
-    assert np.array_equal(faces.render_faces(factors), windowed)
+    assert_same_pixels(faces.render_faces(factors), windowed)  # other array shapes: tolerance
 
 
 def test_attribute_rates_and_constraints():

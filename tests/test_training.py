@@ -258,7 +258,7 @@ def test_train_autoencoder_twice_gives_the_same_model_from_the_cache(tmp_path, c
     assert "Loaded conv_autoencoder from cache" in capsys.readouterr().out
     assert first[3] == second[3] and set(first[3]) == {"loss", "val_loss"}
     assert second[1].name == "encoder" and second[2].name == "decoder"
-    np.testing.assert_allclose(first[1](x[:4]), second[1](x[:4]), rtol=1e-6)
+    np.testing.assert_allclose(first[1](x[:4]), second[1](x[:4]), rtol=1e-5, atol=1e-6)
 
 
 def test_train_autoencoder_is_reproducible_without_the_cache(tmp_path):
@@ -266,6 +266,7 @@ def test_train_autoencoder_is_reproducible_without_the_cache(tmp_path):
     ident = training.data_id("fashion_mnist", "synthetic", 16, 3)
     runs = [training.train_autoencoder(x, x[:4], ident, 2, batch_size=4, seed=3,
                                        cache_dir=tmp_path / str(i), verbose=0) for i in range(2)]
+    # A determinism test: the same training repeated in one process on the same shapes.
     assert runs[0][3] == runs[1][3]
 
 
@@ -288,4 +289,4 @@ def test_train_vae_tracks_three_losses_and_reloads(tmp_path):
     again, same = training.train_vae(x, x[:4], ident, 1, batch_size=8, cache_dir=tmp_path,
                                      verbose=0)
     assert same == history
-    np.testing.assert_allclose(vae(x[:4]), again(x[:4]), rtol=1e-6)
+    np.testing.assert_allclose(vae(x[:4]), again(x[:4]), rtol=1e-5, atol=1e-6)
