@@ -21,9 +21,11 @@ $(STAMP): requirements.txt pyproject.toml
 book: $(STAMP)
 	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/jupyter-book build . -W -n --keep-going
 
+# ruff first: an unused import or an overlong line fails in a second, before any training.
 # nbval runs each notebook in a kernel of this .venv and fails on any error; the quick
 # profile keeps every chapter to seconds.
 test: $(STAMP)
+	$(BIN)/ruff check .
 	COURSE_PROFILE=quick $(BIN)/python -m pytest tests \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 book templates
 

@@ -1,4 +1,4 @@
-"""Time decoding a 15x15 latent grid: one batched call against one predict per point (chapter 1).
+"""Time decoding a 15x15 latent grid: one batched call against one predict per point.
 
 Classic course notebooks fill a latent-space figure with a double loop of
 ``decoder.predict(point[None])``; each call builds a dataset, runs callbacks and syncs, so
@@ -7,10 +7,13 @@ the figure pays that set-up 225 times. ``course_utils.latent.decode_grid`` makes
 Run from the repository root:  .venv/bin/python benchmarks/latent_grid.py
 """
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
-
 import time
 
+from course_utils import _quiet
+
+_quiet.import_tensorflow_quietly()  # before Keras, so no start-up log noise
+
+import keras
 import numpy as np
 
 from course_utils.latent import decode_grid, normal_grid
@@ -34,7 +37,8 @@ def timed(function, *args):
 
 def main():
     """Decode one grid both ways with the same decoder, check they agree, print the times."""
-    decoder = build_decoder(seed=0)
+    keras.utils.set_random_seed(0)
+    decoder = build_decoder()
     points = normal_grid(N)
     # Warm both paths once so neither time includes building the graph.
     decode_grid(decoder, points[:1, :1])

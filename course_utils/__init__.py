@@ -1,11 +1,7 @@
 """Helpers behind the Latent Spaces course book.
 
-Importing the package first imports TensorFlow quietly, so that no TensorFlow start-up log
-reaches a notebook's output: every chapter imports ``course_utils`` before Keras.
+Importing the package does nothing: a chapter starts with ``chapter.setup``, which imports
+TensorFlow without its start-up log noise before anything else loads it.
 """
-
-from course_utils._quiet import import_tensorflow_quietly
-
-import_tensorflow_quietly()
 
 __version__ = "0.1.0"

@@ -1,91 +1,78 @@
-"""The chapter skeleton: profiles, parameter checks and seeding (every chapter).
+"""The start of every chapter, and what its prose needs: set-up, glue, code shown from the library.
 
-A chapter's ``parameters`` cell holds literals; papermill may override them. The chapter then
-calls :func:`setup`, which checks every parameter, fills the sizes the profile chooses, seeds
-every random generator and says what the run will do.
+A chapter's first code cells are its ``parameters`` (literals; papermill overrides them) and::
+
+    from course_utils import chapter
+
+    cfg = chapter.setup("01_autoencoder", globals())
+
+:func:`setup` imports TensorFlow without its start-up log noise, checks every parameter against
+the chapter's declaration in :mod:`course_utils.settings`, fills the sizes the profile chooses,
+seeds every random generator and says what the run will do. Nothing here imports TensorFlow at
+module level, so this import is quiet itself.
 """
 
+import difflib
+import inspect
 import os
-import sys
+import re
 import types
 
-import keras
+from course_utils import _quiet, settings
+from course_utils.settings import PROFILES, ParameterError
 
-PROFILES = ("full", "quick")
 PROFILE_ENV = "COURSE_PROFILE"
+_PARAMETER_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
-class ParameterError(ValueError):
-    """A chapter parameter has a wrong type or value."""
+def setup(chapter, namespace):
+    """Import TensorFlow quietly, check the chapter's parameters, seed everything; return them.
+
+    ``namespace`` holds the parameters cell's values (a notebook passes ``globals()``). Sizes
+    left at None take the profile's values. Returns a namespace of every parameter, checked.
+    """
+    _quiet.import_tensorflow_quietly()
+    declared = settings.declared(chapter)
+    _refuse_unknown(chapter, namespace, declared)
+    missing = [name for name in declared if name not in namespace]
+    if missing:
+        raise ParameterError(f"{', '.join(missing)} not defined: run the parameters cell of "
+                             f"{chapter} before its set-up cell.")
+    profile = resolve_profile(namespace["PROFILE"])
+    values = {}
+    for name, setting in declared.items():
+        if name == "PROFILE":
+            continue
+        value = namespace[name]
+        if value is None and setting.full is not None:
+            value = setting.profile_value(profile)
+        values[name] = setting.rule.check(name, value)
+    seed_everything(values["SEED"])
+    _SET_UP.add(chapter)
+    shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool)
+                      else f"{k}={v!r}" for k, v in values.items() if k != "SEED")
+    print(f"Profile {profile!r}, seed {values['SEED']}: {shown}")
+    return types.SimpleNamespace(PROFILE=profile, **values)
 
 
-def _fail(name, value, allowed):
-    """Raise a ParameterError that names the parameter, its allowed values and the fix."""
-    raise ParameterError(
-        f"Parameter {name} must be {allowed}; got {value!r} ({type(value).__name__}). "
-        f"Change it in the parameters cell, or pass e.g. `papermill -p {name} ...`."
-    )
+_SET_UP = set()  # the chapters set up in this process
 
 
-def integer(low=None, high=None):
-    """Return a rule accepting whole numbers in [low, high]."""
-    allowed = "a whole number" + _range_text(low, high)
+def _refuse_unknown(chapter, namespace, declared):
+    """Raise a ParameterError for an upper-case name the chapter does not declare (a typo).
 
-    def check(name, value):
-        is_int = isinstance(value, int) and not isinstance(value, bool)
-        if not is_int or (low is not None and value < low) or (high is not None and value > high):
-            _fail(name, value, allowed)
-        return int(value)
-
-    return check
-
-
-def number(low=None, high=None):
-    """Return a rule accepting real numbers in [low, high]."""
-    allowed = "a number" + _range_text(low, high)
-
-    def check(name, value):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            _fail(name, value, allowed)
-        if (low is not None and value < low) or (high is not None and value > high):
-            _fail(name, value, allowed)
-        return float(value)
-
-    return check
-
-
-def choice(*options):
-    """Return a rule accepting one of the given options."""
-    allowed = "one of " + ", ".join(repr(o) for o in options)
-
-    def check(name, value):
-        if value not in options:
-            _fail(name, value, allowed)
-        return value
-
-    return check
-
-
-def boolean():
-    """Return a rule accepting True or False."""
-
-    def check(name, value):
-        if not isinstance(value, bool):
-            _fail(name, value, "True or False")
-        return value
-
-    return check
-
-
-def _range_text(low, high):
-    """Describe an inclusive range for an error message."""
-    if low is not None and high is not None:
-        return f" from {low:,} to {high:,}"
-    if low is not None:
-        return f" of at least {low:,}"
-    if high is not None:
-        return f" of at most {high:,}"
-    return ""
+    Checked on the chapter's first set-up only: a rerun after later cells have defined
+    constants of their own (STEPS, ...) must not mistake them for parameters.
+    """
+    if chapter in _SET_UP:
+        return
+    for name, value in namespace.items():
+        if (_PARAMETER_NAME.match(name) and name not in declared
+                and not isinstance(value, types.ModuleType)):
+            near = difflib.get_close_matches(name, declared, n=1)
+            hint = f"; did you mean {near[0]}?" if near else ""
+            raise ParameterError(f"{chapter} has no parameter {name}{hint} Its parameters are "
+                                 f"{', '.join(declared)}.")
 
 
 def resolve_profile(profile=None):
@@ -93,45 +80,16 @@ def resolve_profile(profile=None):
     if profile is None:
         profile = os.environ.get(PROFILE_ENV) or "full"
         if profile not in PROFILES:
-            raise ParameterError(
-                f"Environment variable {PROFILE_ENV} must be one of {', '.join(PROFILES)}; "
-                f"got {profile!r}."
-            )
-    return choice(*PROFILES)("PROFILE", profile)
-
-
-def setup(profile, seed, values, rules, sizes):
-    """Check the parameters, fill the profile's sizes, seed everything; return them (every chapter).
-
-    values: the parameters cell's values by name; None means "the profile decides".
-    rules:  a rule (integer, number, choice, boolean) for every name in values.
-    sizes:  {"full": {...}, "quick": {...}}, the profile's value for each size parameter.
-    """
-    profile = resolve_profile(profile)
-    seed = integer(0, 2**31 - 1)("SEED", seed)
-    missing = set(values) - set(rules)
-    if missing:
-        raise ValueError(f"No rule given for parameter(s) {sorted(missing)}.")
-    resolved = {}
-    for name, value in values.items():
-        if value is None and name in sizes[profile]:
-            value = sizes[profile][name]
-        resolved[name] = rules[name](name, value)
-    seed_everything(seed)
-    shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool)
-                      else f"{k}={v!r}" for k, v in resolved.items())
-    print(f"Profile {profile!r}, seed {seed}: {shown}")
-    return types.SimpleNamespace(PROFILE=profile, SEED=seed, **resolved)
+            raise ParameterError(f"Environment variable {PROFILE_ENV} must be one of "
+                                 f"{', '.join(PROFILES)}; got {profile!r}.")
+    return settings.choice(*PROFILES).check("PROFILE", profile)
 
 
 def seed_everything(seed):
     """Seed Python, NumPy and TensorFlow, so a rerun with the same seed gives the same numbers."""
+    import keras  # TensorFlow is loaded quietly by now
+
     keras.utils.set_random_seed(seed)
-
-
-def in_colab():
-    """Return True when running inside Google Colab."""
-    return "google.colab" in sys.modules
 
 
 def glue(name, value, display=False):
@@ -147,13 +105,24 @@ def glue(name, value, display=False):
 
 
 def show_source(*objects):
-    """Show the course's code for functions or classes, read from course_utils (chapters 1-6).
+    """Show the course's code for functions or classes, read from course_utils.
 
     The page shows the module's own text, so it cannot drift from the code the chapter runs.
     """
-    import inspect
-
     from IPython.display import Markdown, display
 
     source = "\n\n".join(inspect.getsource(obj) for obj in objects)
     display(Markdown(f"```python\n{source}```"))
+
+
+def grade(value, scale):
+    """Return the word for value on a scale of (threshold, word) pairs, highest threshold first.
+
+    The first pair whose threshold value reaches is chosen; a threshold of None catches the rest.
+    The chapters glue such words into fixed sentences, so the prose follows the measurement.
+    """
+    for threshold, word in scale:
+        if threshold is None or value >= threshold:
+            return word
+    raise ValueError(f"{value!r} is below every threshold of {scale}; end the scale with "
+                     "(None, word).")

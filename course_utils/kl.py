@@ -1,4 +1,4 @@
-"""The KL divergence: closed forms, numerical integration, Monte Carlo (chapters 3 and 4).
+"""The KL divergence: closed forms, numerical integration, Monte Carlo.
 
 For q = N(mu, diag(sigma^2)) and p = N(0, I) over d latent dimensions,
 
@@ -15,13 +15,25 @@ from scipy import integrate
 
 
 def kl_terms(z_mean, z_log_var):
-    """Return the KL from N(0, 1) of every sample's every latent dimension, shape (n, d) (ch. 4)."""
+    """Return the KL from N(0, 1) of every sample's every latent dimension, shape (n, d)."""
     return -0.5 * (1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
 
 
 def kl_closed_form(z_mean, z_log_var):
     """Return KL(N(z_mean, exp(z_log_var)) || N(0, I)) per sample, summed over latent dims."""
     return ops.sum(kl_terms(z_mean, z_log_var), axis=-1)
+
+
+def kl_per_dimension(z_mean, z_log_var):
+    """Return each latent dimension's KL from N(0, 1), averaged over the samples, shape (d,)."""
+    z_mean, z_log_var = np.asarray(z_mean, np.float64), np.asarray(z_log_var, np.float64)
+    return ops.convert_to_numpy(kl_terms(z_mean, z_log_var)).mean(axis=0)
+
+
+def gaussian_fit_kl(z):
+    """Return KL(N(mean, diag(var)) || N(0, I)) of a Gaussian fitted to the codes z, (n, d)."""
+    z = np.asarray(z, dtype="float64")
+    return float(np.sum(kl_normal(z.mean(axis=0), z.std(axis=0))))
 
 
 def kl_monte_carlo(z_mean, z_log_var, n_samples=100_000, seed=0):
@@ -38,7 +50,7 @@ def kl_monte_carlo(z_mean, z_log_var, n_samples=100_000, seed=0):
 
 
 def kl_normal(mu_q, sigma_q, mu_p=0.0, sigma_p=1.0):
-    """Return KL(N(mu_q, sigma_q^2) || N(mu_p, sigma_p^2)) elementwise, in nats (chapter 4).
+    """Return KL(N(mu_q, sigma_q^2) || N(mu_p, sigma_p^2)) elementwise, in nats.
 
     With the defaults p = N(0, 1) this is 1/2 (mu^2 + sigma^2 - 1 - log sigma^2). Note the
     arguments are standard deviations, not variances or log-variances.
@@ -49,7 +61,7 @@ def kl_normal(mu_q, sigma_q, mu_p=0.0, sigma_p=1.0):
 
 
 def kl_discrete(q, p):
-    """Return KL(q || p) = sum_i q_i log(q_i / p_i) of probability vectors, in nats (chapter 4).
+    """Return KL(q || p) = sum_i q_i log(q_i / p_i) of probability vectors, in nats.
 
     Terms with q_i = 0 count as 0; a q_i > 0 where p_i = 0 makes the KL infinite.
     """
@@ -60,7 +72,7 @@ def kl_discrete(q, p):
 
 
 def kl_integrate(q, p, tail=1e-15):
-    """Return (KL(q || p), error bound) of 1-D densities by integrating q log(q / p) (ch. 4).
+    """Return (KL(q || p), error bound) of 1-D densities by integrating q log(q / p).
 
     ``q`` and ``p`` are frozen scipy.stats distributions. The integral runs between q's
     ``tail`` and ``1 - tail`` quantiles: beyond them q holds a negligible share of the mass.
@@ -78,7 +90,7 @@ def kl_sampled(q, p, n_samples=100_000, seed=0):
     """Return (estimate, standard error) of KL(q || p): the mean of log q(z) - log p(z), z ~ q.
 
     ``q`` and ``p`` are frozen scipy.stats distributions of any dimension (e.g.
-    ``multivariate_normal``); the standard error is the draws' spread over sqrt(n) (chapter 4).
+    ``multivariate_normal``); the standard error is the draws' spread over sqrt(n).
     """
     z = q.rvs(size=n_samples, random_state=np.random.default_rng(seed))
     log_ratio = q.logpdf(z) - p.logpdf(z)

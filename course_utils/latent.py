@@ -1,4 +1,4 @@
-"""Working in a latent space: encode, grids of points, decode, attribute vectors (chapters 1-6).
+"""Working in a latent space: encode, grids of points, decode, sample, attribute vectors.
 
 Grids are arrays of shape (n, n, latent_dim) laid out like a plot: column c moves along the
 first grid dimension (the x axis) from low to high, row r moves along the second (the y axis)
@@ -12,7 +12,7 @@ from scipy.stats import norm
 
 
 def encode(encoder, x, batch_size=256):
-    """Return the codes of x: an autoencoder's embedding or a VAE's z_mean (chapters 1-6)."""
+    """Return the codes of x: an autoencoder's embedding or a VAE's z_mean."""
     if len(x) == 0:
         raise ValueError("encode got no examples: x is empty.")
     codes = []
@@ -27,8 +27,20 @@ def encode(encoder, x, batch_size=256):
     return np.concatenate(codes)
 
 
+def encode_dataset(encoder, dataset):
+    """Return the codes (z_mean) and labels of a batched (images, labels) dataset, streamed.
+
+    Only the codes are held in memory, not the images: fit for a dataset read from disk.
+    """
+    codes, labels = [], []
+    for images, batch_labels in dataset:
+        codes.append(encode(encoder, images, batch_size=len(images)))
+        labels.append(np.asarray(batch_labels))
+    return np.concatenate(codes), np.concatenate(labels)
+
+
 def normal_grid(n=15, latent_dim=2, dims=(0, 1), clip=None):
-    """Return an (n, n, latent_dim) grid at Normal quantiles along dims, other dims 0 (chapter 3).
+    """Return an (n, n, latent_dim) grid at Normal quantiles along dims, other dims 0.
 
     The quantiles are those of probabilities evenly spaced from ``clip`` to ``1 - clip``; the
     default ``clip = 0.5 / n`` gives the probabilities (i + 0.5) / n. Both stay inside (0, 1), so
@@ -42,7 +54,7 @@ def normal_grid(n=15, latent_dim=2, dims=(0, 1), clip=None):
 
 
 def box_grid(low, high, n=15, dims=(0, 1)):
-    """Return an (n, n, d) grid spanning the box [low, high] along dims, edges included (chapter 1).
+    """Return an (n, n, d) grid spanning the box [low, high] along dims, edges included.
 
     ``low`` and ``high`` are the box's corners, one value per latent dimension, for instance
     ``z.min(axis=0)`` and ``z.max(axis=0)`` of some embeddings z; other dims sit at the centre.
@@ -65,7 +77,7 @@ def _grid(x_values, y_values, base, dims):
 
 
 def decode_grid(decoder, points, batch_size=2048):
-    """Decode an (..., d) array of latent points in batched calls to (..., H, W, C) (chapter 1).
+    """Decode an (..., d) array of latent points in batched calls to (..., H, W, C).
 
     Batched, never one call per point: a per-point ``predict`` pays Keras's set-up cost n*n
     times (see benchmarks/latent_grid.py). Batches of ``batch_size`` points bound the memory
@@ -78,8 +90,14 @@ def decode_grid(decoder, points, batch_size=2048):
     return images.reshape(points.shape[:-1] + images.shape[1:])
 
 
+def sample_prior(decoder, n, seed=0):
+    """Return n images decoded from points drawn from the prior N(0, I), in one batched call."""
+    z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
+    return decode_grid(decoder, z.astype("float32"))
+
+
 def attribute_vector(z_mean, labels):
-    """Return the mean code of examples with an attribute minus the mean without (chapter 6).
+    """Return the mean code of examples with an attribute minus the mean without.
 
     ``labels`` holds one entry per row of z_mean: True/False, 1/0, or CelebA's +1/-1.
     """
@@ -107,22 +125,28 @@ def _as_mask(labels):
     return labels > 0
 
 
+def project_out(v, u):
+    """Return v without its component along u: v - (v.u / u.u) u."""
+    v, u = np.asarray(v, dtype=np.float64), np.asarray(u, dtype=np.float64)
+    return (v - (v @ u) / (u @ u) * u).astype(np.float32)
+
+
 def add_vector(z, vector, strengths):
-    """Return z + s * vector for each strength s, shape (len(strengths),) + z.shape (chapter 6)."""
+    """Return z + s * vector for each strength s, shape (len(strengths),) + z.shape."""
     z, vector = np.asarray(z, dtype="float32"), np.asarray(vector, dtype="float32")
     s = np.asarray(strengths, dtype="float32").reshape((-1,) + (1,) * z.ndim)
     return z[None] + s * vector
 
 
 def interpolate(z_a, z_b, steps=8):
-    """Return steps points on the line from z_a to z_b, both ends included (chapter 2)."""
+    """Return steps points on the line from z_a to z_b, both ends included."""
     t = _fractions(steps, np.ndim(z_a))
     z_a, z_b = np.asarray(z_a, dtype="float32"), np.asarray(z_b, dtype="float32")
     return (1 - t) * z_a + t * z_b
 
 
 def slerp(z_a, z_b, steps=8):
-    """Return steps points on the great circle from z_a to z_b, ends included (chapter 3).
+    """Return steps points on the great circle from z_a to z_b, ends included.
 
     Under a Normal prior most mass lies near a sphere, and slerp stays near it where a straight
     line cuts through the low-norm middle. Falls back to a line for (nearly) parallel vectors.
@@ -147,7 +171,7 @@ def _fractions(steps, ndim):
 
 
 def sample_uniform_box(z, n, seed=0):
-    """Return n points drawn uniformly from the bounding box of embeddings z (chapter 1)."""
+    """Return n points drawn uniformly from the bounding box of embeddings z."""
     z = np.asarray(z)
     rng = np.random.default_rng(seed)
     return rng.uniform(z.min(axis=0), z.max(axis=0), size=(n, z.shape[1])).astype("float32")

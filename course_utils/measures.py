@@ -1,4 +1,4 @@
-"""Measure a latent space's three limitations: class areas, normality, gaps (chapters 2 and 3).
+"""Measure a latent space's three limitations: class areas, normality, gaps.
 
 Chapter 2 measures a plain autoencoder with these functions and chapter 3 measures a VAE with
 the very same ones, so the two columns of its comparison table are computed alike. Every
@@ -12,10 +12,11 @@ from scipy import stats
 from scipy.spatial import cKDTree
 
 from course_utils import latent
+from course_utils.kl import gaussian_fit_kl
 
 
 def nearest(z_ref, points):
-    """Return (distance, index) of each point's nearest reference embedding (chapter 2)."""
+    """Return (distance, index) of each point's nearest reference embedding."""
     z_ref, points = np.asarray(z_ref, dtype="float64"), np.asarray(points, dtype="float64")
     if z_ref.ndim != 2 or points.ndim != 2 or z_ref.shape[1] != points.shape[1]:
         raise ValueError(f"Need embeddings (n, d) and points (m, d) of one d; got {z_ref.shape} "
@@ -27,7 +28,7 @@ def nearest(z_ref, points):
 
 
 def class_shares(z_ref, labels, points, n_classes):
-    """Return the share of points whose nearest embedding is of each class (chapter 2).
+    """Return the share of points whose nearest embedding is of each class.
 
     With points drawn from the distribution a model samples from (uniform in the box for an
     autoencoder, N(0, I) for a VAE), a class's share is how often sampling lands in its region.
@@ -37,7 +38,7 @@ def class_shares(z_ref, labels, points, n_classes):
 
 
 def class_map(z_ref, labels, low, high, resolution=200):
-    """Return the (resolution, resolution) map of nearest-embedding classes over a box (ch. 2).
+    """Return the (resolution, resolution) map of nearest-embedding classes over a box.
 
     Laid out like a plot (see course_utils.latent): row 0 is the top, the highest z[1].
     """
@@ -47,7 +48,7 @@ def class_map(z_ref, labels, low, high, resolution=200):
 
 
 def unevenness(shares, expected=None):
-    """Return the fraction of samples that would have to change class to match expected (ch. 2).
+    """Return the fraction of samples that would have to change class to match expected.
 
     That is the total variation distance between the class shares and the expected ones (by
     default even, as in Fashion-MNIST): 0 when sampling gives every class its due, up to
@@ -62,7 +63,7 @@ def unevenness(shares, expected=None):
 
 
 def normality(z):
-    """Return a table per latent dim: mean, std and KS distance from N(0, 1) (chapter 2).
+    """Return a table per latent dim: mean, std and KS distance from N(0, 1).
 
     ``ks_raw`` tests the codes as they are against N(0, 1); ``ks_shape`` tests them after
     standardising, so it measures the shape alone (a shifted, scaled Normal gives ~0 there).
@@ -78,7 +79,7 @@ def normality(z):
 
 
 def ks_distance(values):
-    """Return the Kolmogorov-Smirnov distance of a sample from N(0, 1) (chapter 2).
+    """Return the Kolmogorov-Smirnov distance of a sample from N(0, 1).
 
     The largest vertical gap between the sample's empirical CDF, a staircase that jumps by 1/n
     at each sorted value, and the Normal CDF: checked just after each jump (i/n) and just
@@ -94,18 +95,11 @@ def ks_distance(values):
     return float(max(after.max(), before.max()))
 
 
-def gaussian_fit_kl(z):
-    """Return KL(N(mean, diag(var)) || N(0, I)) of a Gaussian fitted to the codes (chapter 2)."""
-    z = np.asarray(z, dtype="float64")
-    mean, var = z.mean(axis=0), z.var(axis=0)
-    return float(0.5 * np.sum(var + mean**2 - 1.0 - np.log(var)))
-
-
 # --- Limitation 3: gaps --------------------------------------------------------------------------
 
 
 def gap_threshold(z_ref, z_held_out, quantile=0.95):
-    """Return the distance from z_ref that only (1 - quantile) of held-out codes exceed (ch. 2).
+    """Return the distance from z_ref that only (1 - quantile) of held-out codes exceed.
 
     Held-out images are real data, so a point farther than this from every training code is in
     a gap: farther than all but a few real images ever land.
@@ -115,18 +109,18 @@ def gap_threshold(z_ref, z_held_out, quantile=0.95):
 
 
 def in_gap(z_ref, points, threshold):
-    """Return, for each point, whether it is farther than threshold from every embedding (ch. 2)."""
+    """Return, for each point, whether it is farther than threshold from every embedding."""
     distance, _ = nearest(z_ref, points)
     return distance > threshold
 
 
 def gap_fraction(z_ref, points, threshold):
-    """Return the fraction of points farther than threshold from every embedding (chapter 2)."""
+    """Return the fraction of points farther than threshold from every embedding."""
     return float(np.mean(in_gap(z_ref, points, threshold)))
 
 
 def nearest_image(images, reference, batch_size=1024):
-    """Return (RMS pixel distance, index) of each image's nearest reference image (chapter 2).
+    """Return (RMS pixel distance, index) of each image's nearest reference image.
 
     A decoded image that looks like a garment has a real garment close by, whose label says
     what it shows; one that is a blur of two classes, or nothing at all, has none close by.
@@ -148,7 +142,7 @@ def nearest_image(images, reference, batch_size=1024):
 
 
 def separation(on_data, off_data):
-    """Return P(an off-data score > an on-data score), the ROC AUC of a score (chapter 2).
+    """Return P(an off-data score > an on-data score), the ROC AUC of a score.
 
     0.5 means the score cannot tell the two groups apart; 1.0 separates them perfectly.
     """
@@ -162,7 +156,7 @@ def separation(on_data, off_data):
 
 def limitations(encoder, decoder, x_ref, x_held_out, y_held_out, points, reference_images,
                 reference_labels, n_classes=10, quantile=0.95):
-    """Measure the three limitations of a latent space; return a dict of numbers (ch. 2, 3).
+    """Measure the three limitations of a latent space; return a dict of numbers.
 
     x_ref:            images whose codes stand for "the data" (e.g. training images)
     x_held_out:       other real images, with their labels y_held_out
@@ -218,12 +212,12 @@ LABELS = {
 
 
 def limitations_table(results):
-    """Return a table of limitations() results, one column per model (chapters 2 and 3)."""
+    """Return a table of limitations() results, one column per model."""
     return pd.DataFrame({name: {LABELS[k]: r[k] for k in LABELS} for name, r in results.items()})
 
 
 def reference_images(x, y, n, seed=0):
-    """Return a seeded subset of n real images and labels: the yardstick for decoded ones (ch. 2, 3).
+    """Return a seeded subset of n real images and labels: the yardstick for decoded ones.
 
     Chapters 2 and 3 both call this with the same n and seed, so their numbers agree.
     """

@@ -1,4 +1,4 @@
-"""Figures of the course: image grids, latent scatters, decoded grids, loss curves (chapters 1-6).
+"""Figures of the course: image grids, latent scatters, decoded grids, loss curves.
 
 Figure-level functions return the Figure (end a notebook line with ``;`` so Jupyter shows it
 once); ``latent_scatter`` draws into an Axes, like Matplotlib's own plot functions.
@@ -9,7 +9,9 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
+from scipy.stats import norm
 
 # At most this many labelled ticks per axis of a decoded grid, so numbers never overlap.
 MAX_TICK_LABELS = 8
@@ -59,7 +61,7 @@ def image_row(images, titles=None, cell=1.0, cmap="gray", title=None):
 
 def reconstruction_rows(originals, reconstructions, n=10, cell=1.0, cmap="gray",
                         title="Originals and their reconstructions"):
-    """Show the first n originals above their reconstructions, rows labelled (chapters 1, 3, 5)."""
+    """Show the first n originals above their reconstructions, rows labelled."""
     n = min(n, len(originals), len(reconstructions))
     pairs = np.stack([np.asarray(originals[:n]), np.asarray(reconstructions[:n])])
     return image_grid(pairs, row_labels=["original", "reconstruction"], cell=cell, cmap=cmap,
@@ -68,7 +70,7 @@ def reconstruction_rows(originals, reconstructions, n=10, cell=1.0, cmap="gray",
 
 def latent_scatter(z, labels=None, class_names=None, ax=None, title="Latent space", dims=(0, 1),
                    size=4, alpha=0.6):
-    """Scatter codes z on two latent dims, coloured by class when labels are given (ch. 1-3)."""
+    """Scatter codes z on two latent dims, coloured by class when labels are given."""
     z = np.asarray(z)
     own_figure = ax is None
     if own_figure:
@@ -106,7 +108,7 @@ def _scatter_classes(ax, x, y, labels, class_names, size, alpha):
 
 def decoded_grid_figure(images, points=None, dims=(0, 1), cmap="gray",
                         title="Images decoded from a grid of latent points", size=6.0):
-    """Show (n, m, H, W, C) decoded images as one tiled image, ticks at latent coords (ch. 1-3).
+    """Show (n, m, H, W, C) decoded images as one tiled image, ticks at latent coords.
 
     ``points`` is the (n, m, d) grid the images came from (see ``course_utils.latent``); its
     dims give the tick labels: columns along z[dims[0]], rows along z[dims[1]].
@@ -139,7 +141,7 @@ def _latent_ticks(set_ticks, cell, values):
 
 
 def loss_curves(history, keys=None, title="Training curves", cell=(4.0, 3.0)):
-    """Plot each key's training curve, and its val_ curve when present, per epoch (ch. 1-6).
+    """Plot each key's training curve, and its val_ curve when present, per epoch.
 
     ``history`` is a keras History or its dict; ``keys`` defaults to every non-val_ entry.
     """
@@ -167,7 +169,7 @@ def loss_curves(history, keys=None, title="Training curves", cell=(4.0, 3.0)):
 
 
 def mark_points(ax, points, dims=(0, 1), labels=None, color="black"):
-    """Mark latent points on a scatter with numbered circles, 1, 2, ... by default (chapter 1).
+    """Mark latent points on a scatter with numbered circles, 1, 2, ... by default.
 
     The circles sit on top of the scatter; the axes widen, if needed, to show every point.
     """
@@ -186,12 +188,11 @@ def mark_points(ax, points, dims=(0, 1), labels=None, color="black"):
 
 def class_map_figure(class_map, low, high, class_names, z=None, labels=None,
                      title="Nearest-class map of the latent box", map_alpha=0.4, size=3):
-    """Show a class map over the box [low, high] in latent_scatter's colours, codes on top (ch. 2).
+    """Show a class map over the box [low, high] in latent_scatter's colours, codes on top.
 
     ``class_map`` is laid out like a plot (row 0 at the top, as ``measures.class_map`` returns
     it); the optional codes z with their labels are drawn over it in full colour.
     """
-    from matplotlib.patches import Patch  # here: the legend's colour squares
 
     class_map = np.asarray(class_map).astype(int)
     n_classes = len(class_names)
@@ -218,8 +219,7 @@ def class_map_figure(class_map, low, high, class_names, z=None, labels=None,
 
 
 def latent_histograms(z, title="Each latent dimension against N(0, 1)", bins=50, per_row=4):
-    """Show a histogram of each latent dim with the N(0, 1) density overlaid (chapters 2, 3)."""
-    from scipy.stats import norm  # here: the other figures need no SciPy
+    """Show a histogram of each latent dim with the N(0, 1) density overlaid."""
 
     z = np.asarray(z, dtype="float64")
     dims = z.shape[1]
@@ -244,7 +244,7 @@ def latent_histograms(z, title="Each latent dimension against N(0, 1)", bins=50,
 
 
 def overlaid_histograms(groups, xlabel, title, bins=40, marks=None):
-    """Show histograms of several groups of one score on shared bins, as densities (chapter 2).
+    """Show histograms of several groups of one score on shared bins, as densities.
 
     ``groups`` maps a legend label to its values; ``marks`` maps a label to an x position drawn
     as a dashed vertical line (a threshold, say).

@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly)
 from course_utils.data import celeba, faces
 
 N = 40
@@ -122,7 +121,8 @@ def test_writer_never_overwrites_a_users_dataset(tmp_path, existing):
 
 def test_writer_leaves_unrelated_files_and_stale_staging(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
-    old, young = tmp_path / (celeba._STAGING_PREFIX + "old"), tmp_path / (celeba._STAGING_PREFIX + "young")
+    old = tmp_path / (celeba._STAGING_PREFIX + "old")
+    young = tmp_path / (celeba._STAGING_PREFIX + "young")
     old.mkdir()  # left by a write interrupted two hours ago
     os.utime(old, (old.stat().st_atime - 7200, old.stat().st_mtime - 7200))
     young.mkdir()  # may belong to a write still running

@@ -1,18 +1,37 @@
-"""The chapter skeleton: profiles, parameter checks, seeding."""
+"""The start of every chapter: its declared settings, profiles, parameter checks, seeding."""
 
+import ast
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pytest
 
-from course_utils import chapter
+from course_utils import chapter, settings
+from course_utils.settings import ParameterError, Setting, integer
 
-SIZES = {"full": {"EPOCHS": 10, "N": 60_000}, "quick": {"EPOCHS": 1, "N": 2_000}}
-RULES = {"EPOCHS": chapter.integer(1, 100), "N": chapter.integer(1, 60_000),
-         "SOURCE": chapter.choice("auto", "real", "synthetic"), "BETA": chapter.number(0, 10)}
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = {path.stem: path for path in [*(ROOT / "book").glob("*.ipynb"),
+                                          ROOT / "templates" / "chapter_template.ipynb"]}
+TEST = {  # a chapter of its own, for these tests
+    **settings.COMMON,
+    "EPOCHS": settings.sized(integer(1, 100), "epochs", 10, 1),
+    "N": settings.sized(integer(1, 60_000), "images", 60_000, 2_000),
+    "SOURCE": Setting(settings.choice("auto", "real", "synthetic"), "auto", "data"),
+    "BETA": Setting(settings.number(0, 10), 1.0, "weight"),
+}
+
+
+@pytest.fixture(autouse=True)
+def declared_test_chapter(monkeypatch):
+    monkeypatch.setitem(settings.CHAPTERS, "test", TEST)
+    chapter._SET_UP.discard("test")
 
 
 def run_setup(profile="quick", seed=0, **overrides):
-    values = {"EPOCHS": None, "N": None, "SOURCE": "auto", "BETA": 1.0, **overrides}
-    return chapter.setup(profile, seed, values=values, rules=RULES, sizes=SIZES)
+    values = {"PROFILE": profile, "SEED": seed, "EPOCHS": None, "N": None, "SOURCE": "auto",
+              "BETA": 1.0, **overrides}
+    return chapter.setup("test", values)
 
 
 def test_profile_fills_sizes_and_overrides_win(capsys):
@@ -30,7 +49,7 @@ def test_profile_from_environment(monkeypatch):
     monkeypatch.delenv("COURSE_PROFILE")
     assert chapter.resolve_profile(None) == "full"
     monkeypatch.setenv("COURSE_PROFILE", "fast")
-    with pytest.raises(chapter.ParameterError, match="COURSE_PROFILE.*full, quick.*'fast'"):
+    with pytest.raises(ParameterError, match="COURSE_PROFILE.*full, quick.*'fast'"):
         chapter.resolve_profile(None)
 
 
@@ -44,27 +63,39 @@ def test_profile_from_environment(monkeypatch):
     ({"BETA": float("nan")}, r"BETA must be a number"),
 ])
 def test_bad_parameters_name_the_parameter_and_allowed_values(overrides, pattern):
-    with pytest.raises(chapter.ParameterError, match=pattern) as info:
+    with pytest.raises(ParameterError, match=pattern) as info:
         run_setup(**overrides)
     assert "papermill -p" in str(info.value)
 
 
 def test_bad_profile_and_seed():
-    with pytest.raises(chapter.ParameterError, match="PROFILE must be one of 'full', 'quick'"):
+    with pytest.raises(ParameterError, match="PROFILE must be one of 'full', 'quick'"):
         run_setup("medium")
-    with pytest.raises(chapter.ParameterError, match="SEED must be a whole number"):
+    with pytest.raises(ParameterError, match="SEED must be a whole number"):
         run_setup(seed=-1)
 
 
-def test_missing_rule_is_a_programming_error():
-    with pytest.raises(ValueError, match="No rule given.*'X'"):
-        chapter.setup("quick", 0, values={"X": 1}, rules={}, sizes=SIZES)
+def test_an_unknown_parameter_is_refused_with_the_nearest_name():
+    with pytest.raises(ParameterError, match="test has no parameter EPOCH; did you mean EPOCHS"):
+        run_setup(EPOCH=3)
+
+
+def test_a_missing_parameter_says_to_run_the_parameters_cell():
+    values = {"PROFILE": "quick", "SEED": 0, "EPOCHS": None}
+    with pytest.raises(ParameterError, match="N, SOURCE, BETA not defined.*parameters cell"):
+        chapter.setup("test", values)
+
+
+def test_an_unknown_chapter_lists_the_chapters():
+    with pytest.raises(KeyError, match="No chapter 'ch9'.*01_autoencoder"):
+        chapter.setup("ch9", {})
 
 
 def test_seeding_makes_runs_repeat():
     import keras
 
     def draw():
+        chapter._SET_UP.discard("test")
         run_setup(seed=7)
         return np.random.rand(3), keras.random.uniform((3,)).numpy()
 
@@ -72,3 +103,50 @@ def test_seeding_makes_runs_repeat():
     # A determinism test: the same draws repeated on the same shapes are exactly equal.
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
+
+
+def parameters_cell(path):
+    cells = [c for c in nbformat.read(path, as_version=4).cells
+             if "parameters" in c.metadata.get("tags", [])]
+    assert len(cells) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
+    return cells[0].source
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_every_notebook_has_its_declared_parameters_cell(name):
+    """The parameters cell is written from settings.py, so the two cannot drift apart."""
+    assert name in settings.CHAPTERS, f"declare {name}'s settings in course_utils/settings.py"
+    source = parameters_cell(NOTEBOOKS[name])
+    assert source == settings.parameters_cell(name), (
+        f"{name}'s parameters cell differs from its declaration; paste "
+        f"settings.parameters_cell({name!r}) into it")
+    values = {node.targets[0].id: ast.literal_eval(node.value)
+              for node in ast.parse(source).body}  # literals only: papermill overrides them
+    for setting_name, setting in settings.CHAPTERS[name].items():
+        value = values[setting_name]
+        if value is None and setting.full is not None:
+            value = setting.full
+        if setting_name != "PROFILE":
+            setting.rule.check(setting_name, value)  # every default is allowed
+
+
+@pytest.mark.parametrize("name", sorted(NOTEBOOKS))
+def test_every_notebook_starts_with_the_short_set_up(name):
+    cells = [c for c in nbformat.read(NOTEBOOKS[name], as_version=4).cells
+             if c.cell_type == "code"]
+    index = next(i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", []))
+    setup = cells[index + 1]
+    assert setup.source == (f'from course_utils import chapter\n\n'
+                            f'cfg = chapter.setup("{name}", globals())')
+    for cell in (cells[index], setup):
+        assert "hide-cell" in cell.metadata.get("tags", []), "collapse the plumbing on the site"
+
+
+def test_chapters_that_share_a_model_share_its_settings():
+    """Chapters 2 and 3 load chapter 1's model, chapter 6 chapter 5's: one declaration each."""
+    for group, chapters in ((settings.AUTOENCODER, ("01_autoencoder", "02_limitations",
+                                                    "03_vae")),
+                            (settings.FACES, ("05_faces", "06_latent_arithmetic"))):
+        for name in chapters:
+            declared = settings.CHAPTERS[name]
+            assert all(declared[key] is group[key] for key in group), name

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
 import keras
 import nbformat
 import numpy as np
@@ -10,12 +9,15 @@ import pytest
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import checks, models
-from course_utils.kl import kl_closed_form, kl_normal
-from helpers import raises, run
-from test_checks_faces import CHECKS as FACE_CHECKS
+from course_utils import checks, latent, models
+from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chapter_template.ipynb"
+
+
+def raises(*args, **kwargs):
+    """Stand for a student's answer that fails with an error of its own."""
+    raise ValueError("a mistake in the answer")
 
 
 class InitRaises(keras.layers.Layer):
@@ -39,23 +41,26 @@ CHECKS = {
     "decoder": (checks.check_decoder, models.build_decoder),
     "kl univariate": (checks.check_kl_univariate, kl_normal),
     "kl bug fix": (checks.check_kl_bug_fix, kl_closed_form),
-    **{f"faces {name}": pair for name, pair in FACE_CHECKS.items()},
+    "kl per dimension": (checks.check_kl_per_dimension, kl_per_dimension),
+    "generate": (checks.check_generate, latent.sample_prior),
+    "attribute vector": (checks.check_attribute_vector, latent.attribute_vector),
+    "project out": (checks.check_project_out, latent.project_out),
 }
 
 
 @pytest.mark.parametrize("check", CHECKS)
 @pytest.mark.parametrize("answer", BROKEN)
-def test_broken_answers_never_raise_and_fall_back_to_the_reference(check, answer, capsys):
+def test_broken_answers_never_raise_and_fall_back_to_the_reference(check, answer, run):
     check_fn, reference = CHECKS[check]
-    result, out = run(check_fn, BROKEN[answer], capsys)
+    result, out = run(check_fn, BROKEN[answer])
     assert result is reference
     assert out.startswith("✗") and "uses the reference" in out
 
 
-def test_messages_name_the_student_exception(capsys):
-    _, out = run(checks.check_kl_divergence, raises, capsys)
+def test_messages_name_the_student_exception(run):
+    _, out = run(checks.check_kl_divergence, raises)
     assert "ValueError: a mistake in the answer" in out
-    _, out = run(checks.check_sampling, InitRaises, capsys)
+    _, out = run(checks.check_sampling, InitRaises)
     assert "RuntimeError: broken constructor" in out
 
 
@@ -74,17 +79,17 @@ STUBS = {
 
 
 @pytest.mark.parametrize("check", STUBS)  # chapters 5-6 test their stubs in their own file
-def test_an_unfilled_stub_is_called_unfinished(check, capsys):
+def test_an_unfilled_stub_is_called_unfinished(check, run):
     check_fn, reference = CHECKS[check]
-    result, out = run(check_fn, STUBS[check], capsys)
+    result, out = run(check_fn, STUBS[check])
     assert result is reference and "not filled in yet" in out, out
 
 
 # --- KL divergence ----------------------------------------------------------------------------
 
 
-def test_kl_reference_passes(capsys):
-    result, out = run(checks.check_kl_divergence, kl_closed_form, capsys)
+def test_kl_reference_passes(run):
+    result, out = run(checks.check_kl_divergence, kl_closed_form)
     assert result is kl_closed_form and out.startswith("✓")
 
 
@@ -97,8 +102,8 @@ def kl_tf(z_mean, z_log_var):
 
 
 @pytest.mark.parametrize("answer", [kl_ops_rewritten, kl_tf])
-def test_kl_written_differently_passes(answer, capsys):
-    result, out = run(checks.check_kl_divergence, answer, capsys)
+def test_kl_written_differently_passes(answer, run):
+    result, out = run(checks.check_kl_divergence, answer)
     assert result is answer and out.startswith("✓") and "But" not in out
 
 
@@ -112,8 +117,8 @@ def kl_numpy_loops(z_mean, z_log_var):
     return kl
 
 
-def test_kl_with_numpy_loops_is_right_but_the_chapter_keeps_the_reference(capsys):
-    result, out = run(checks.check_kl_divergence, kl_numpy_loops, capsys)
+def test_kl_with_numpy_loops_is_right_but_the_chapter_keeps_the_reference(run):
+    result, out = run(checks.check_kl_divergence, kl_numpy_loops)
     assert out.startswith("✓") and "compiled training step" in out and "keras.ops" in out
     assert result is kl_closed_form
 
@@ -147,8 +152,8 @@ KL_MISTAKES = {
 # --- Sampling ---------------------------------------------------------------------------------
 
 
-def test_sampling_reference_passes(capsys):
-    result, out = run(checks.check_sampling, models.Sampling, capsys)
+def test_sampling_reference_passes(run):
+    result, out = run(checks.check_sampling, models.Sampling)
     assert result is models.Sampling and out.startswith("✓"), out
 
 
@@ -161,8 +166,8 @@ class SamplingSqrt(layers.Layer):
         return z_mean + std * tf.random.normal(tf.shape(z_mean))
 
 
-def test_sampling_written_differently_passes(capsys):
-    result, out = run(checks.check_sampling, SamplingSqrt, capsys)
+def test_sampling_written_differently_passes(run):
+    result, out = run(checks.check_sampling, SamplingSqrt)
     assert result is SamplingSqrt and out.startswith("✓"), out
 
 
@@ -240,8 +245,8 @@ SAMPLING_MISTAKES = {
 # --- Decoder ----------------------------------------------------------------------------------
 
 
-def test_decoder_reference_passes(capsys):
-    result, out = run(checks.check_decoder, models.build_decoder, capsys)
+def test_decoder_reference_passes(run):
+    result, out = run(checks.check_decoder, models.build_decoder)
     assert result is models.build_decoder and out.startswith("✓"), out
 
 
@@ -262,8 +267,8 @@ def decoder_sequential(latent_dim):
     ])
 
 
-def test_decoder_written_differently_passes(capsys):
-    result, out = run(checks.check_decoder, decoder_sequential, capsys)
+def test_decoder_written_differently_passes(run):
+    result, out = run(checks.check_decoder, decoder_sequential)
     assert result is decoder_sequential and out.startswith("✓"), out
 
 
@@ -302,7 +307,8 @@ DECODER_MISTAKES = {
 
 # Every typical mistake: (check, its reference, the wrong answer, the hint it must print).
 MISTAKES = {
-    **{f"kl: {k}": (checks.check_kl_divergence, kl_closed_form, *v) for k, v in KL_MISTAKES.items()},
+    **{f"kl: {k}": (checks.check_kl_divergence, kl_closed_form, *v)
+       for k, v in KL_MISTAKES.items()},
     **{f"sampling: {k}": (checks.check_sampling, models.Sampling, *v)
        for k, v in SAMPLING_MISTAKES.items()},
     **{f"decoder: {k}": (checks.check_decoder, models.build_decoder, *v)
@@ -311,9 +317,9 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", MISTAKES)
-def test_mistakes_get_their_hint_and_the_reference(mistake, capsys):
+def test_mistakes_get_their_hint_and_the_reference(mistake, run):
     check, reference, answer, hint = MISTAKES[mistake]
-    result, out = run(check, answer, capsys)
+    result, out = run(check, answer)
     assert result is reference
     assert out.startswith("✗") and hint in out, out
 

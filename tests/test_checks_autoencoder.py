@@ -1,21 +1,15 @@
-"""Chapter 1's shape check: right answers pass, typical wrong ones get their hint, nothing raises."""
+"""Chapter 1's shape check: right answers pass, typical wrong ones get hints, nothing raises."""
 
 import math
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
 import numpy as np
 import pytest
 
 from course_utils import checks
-from course_utils.checks.autoencoder import conv_output_shape
+from course_utils.models import conv_output_shape
 
 REFERENCE = conv_output_shape
-
-
-def run(answer, capsys):
-    """Return (what the check returned, what it printed with line wrapping undone)."""
-    result = checks.check_conv_output_shape(answer)
-    return result, " ".join(capsys.readouterr().out.split())
+CHECK = checks.check_conv_output_shape
 
 
 def ceil_shape(height, width, filters):
@@ -32,14 +26,14 @@ def numpy_shape(height, width, filters):
 
 @pytest.mark.parametrize("answer", [ceil_shape, integer_shape, numpy_shape],
                          ids=["ceil", "list of (size + 1) // 2", "numpy array"])
-def test_right_answers_pass_and_come_back(answer, capsys):
-    result, out = run(answer, capsys)
+def test_right_answers_pass_and_come_back(answer, run):
+    result, out = run(CHECK, answer)
     assert result is answer
     assert out.startswith("✓ conv_output_shape"), out
 
 
-def test_the_reference_passes(capsys):
-    result, out = run(REFERENCE, capsys)
+def test_the_reference_passes(run):
+    result, out = run(CHECK, REFERENCE)
     assert result is REFERENCE and out.startswith("✓"), out
 
 
@@ -77,23 +71,23 @@ MISTAKES = {
 
 
 @pytest.mark.parametrize("name", MISTAKES)
-def test_mistakes_get_their_hint_and_the_reference(name, capsys):
+def test_mistakes_get_their_hint_and_the_reference(name, run):
     answer, hint = MISTAKES[name]
-    result, out = run(answer, capsys)
+    result, out = run(CHECK, answer)
     assert result is REFERENCE
     assert out.startswith("✗ conv_output_shape"), out
     assert hint in out, out
-    assert "uses the reference course_utils.checks.autoencoder.conv_output_shape" in out
+    assert "uses the reference course_utils.models.conv_output_shape" in out
 
 
-def test_the_check_uses_the_encoders_real_shapes(capsys):
+def test_the_check_uses_the_encoders_real_shapes(run):
     seen = []
 
     def recording(height, width, filters):
         seen.append((height, width, filters))
         return ceil_shape(height, width, filters)
 
-    run(recording, capsys)
+    run(CHECK, recording)
     # The chapter's encoder: 32x32x1 through three stride-2 layers of 32, 64 and 128 filters.
     assert seen[:3] == [(32, 32, 32), (16, 16, 64), (8, 8, 128)]
     assert (7, 7, 128) in seen and (5, 9, 16) in seen

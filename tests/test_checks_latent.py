@@ -1,13 +1,16 @@
 """Chapter 2's checks: right answers pass, typical wrong ones get their hint, nothing raises."""
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
 import numpy as np
 import pytest
 from scipy import stats
 from scipy.spatial import cKDTree
 
 from course_utils import checks, measures
-from helpers import raises, run
+
+
+def raises(*args, **kwargs):
+    """Stand for a student's answer that fails with an error of its own."""
+    raise ValueError("a mistake in the answer")
 
 
 # Answers no check may raise on; each check must return its reference for them.
@@ -28,12 +31,12 @@ CHECKS = {
 
 @pytest.mark.parametrize("check", CHECKS)
 @pytest.mark.parametrize("answer", BROKEN)
-def test_broken_answers_never_raise_and_fall_back_to_the_reference(check, answer, capsys):
+def test_broken_answers_never_raise_and_fall_back_to_the_reference(check, answer, run):
     check_fn, reference = CHECKS[check]
     wrong, hint = BROKEN[answer]
     if answer == "too few arguments" and check == "ks_distance":
         wrong, hint = (lambda x, y: x), "TypeError"
-    result, out = run(check_fn, wrong, capsys)
+    result, out = run(check_fn, wrong)
     assert result is reference
     assert out.startswith(f"✗ {check}"), out
     assert hint in out, out
@@ -41,9 +44,9 @@ def test_broken_answers_never_raise_and_fall_back_to_the_reference(check, answer
 
 
 @pytest.mark.parametrize("check", CHECKS)
-def test_the_references_pass(check, capsys):
+def test_the_references_pass(check, run):
     check_fn, reference = CHECKS[check]
-    result, out = run(check_fn, reference, capsys)
+    result, out = run(check_fn, reference)
     assert result is reference and out.startswith(f"✓ {check}"), out
 
 
@@ -65,8 +68,8 @@ def shares_kdtree(z, labels, points, n_classes):
 
 
 @pytest.mark.parametrize("answer", [shares_loop, shares_kdtree])
-def test_right_class_shares_pass_and_come_back(answer, capsys):
-    result, out = run(checks.check_class_shares, answer, capsys)
+def test_right_class_shares_pass_and_come_back(answer, run):
+    result, out = run(checks.check_class_shares, answer)
     assert result is answer and out.startswith("✓ class_shares"), out
 
 
@@ -99,9 +102,9 @@ SHARES_MISTAKES = {
 
 
 @pytest.mark.parametrize("name", SHARES_MISTAKES)
-def test_class_shares_mistakes_get_their_hint(name, capsys):
+def test_class_shares_mistakes_get_their_hint(name, run):
     answer, hint = SHARES_MISTAKES[name]
-    result, out = run(checks.check_class_shares, answer, capsys)
+    result, out = run(checks.check_class_shares, answer)
     assert result is measures.class_shares
     assert out.startswith("✗ class_shares"), out
     assert hint in out, out
@@ -120,8 +123,8 @@ def ks_by_hand(values):
 @pytest.mark.parametrize("answer", [ks_by_hand, lambda v: stats.kstest(v, "norm").statistic,
                                     lambda v: np.array([ks_by_hand(v)])],
                          ids=["by hand", "scipy", "a one-element array"])
-def test_right_ks_distances_pass_and_come_back(answer, capsys):
-    result, out = run(checks.check_ks_distance, answer, capsys)
+def test_right_ks_distances_pass_and_come_back(answer, run):
+    result, out = run(checks.check_ks_distance, answer)
     assert result is answer and out.startswith("✓ ks_distance"), out
 
 
@@ -151,9 +154,9 @@ KS_MISTAKES = {
 
 
 @pytest.mark.parametrize("name", KS_MISTAKES)
-def test_ks_distance_mistakes_get_their_hint(name, capsys):
+def test_ks_distance_mistakes_get_their_hint(name, run):
     answer, hint = KS_MISTAKES[name]
-    result, out = run(checks.check_ks_distance, answer, capsys)
+    result, out = run(checks.check_ks_distance, answer)
     assert result is measures.ks_distance
     assert out.startswith("✗ ks_distance"), out
     assert hint in out, out
@@ -172,8 +175,8 @@ def gap_tree(z_ref, points, threshold):
 
 @pytest.mark.parametrize("answer", [gap_loop, gap_tree, lambda z, p, t: gap_tree(z, p, t) * 1],
                          ids=["loop", "kd-tree", "0 and 1"])
-def test_right_gap_tests_pass_and_come_back(answer, capsys):
-    result, out = run(checks.check_in_gap, answer, capsys)
+def test_right_gap_tests_pass_and_come_back(answer, run):
+    result, out = run(checks.check_in_gap, answer)
     assert result is answer and out.startswith("✓ in_gap"), out
 
 
@@ -198,19 +201,19 @@ GAP_MISTAKES = {
 
 
 @pytest.mark.parametrize("name", GAP_MISTAKES)
-def test_in_gap_mistakes_get_their_hint(name, capsys):
+def test_in_gap_mistakes_get_their_hint(name, run):
     answer, hint = GAP_MISTAKES[name]
-    result, out = run(checks.check_in_gap, answer, capsys)
+    result, out = run(checks.check_in_gap, answer)
     assert result is measures.in_gap
     assert out.startswith("✗ in_gap"), out
     assert hint in out, out
 
 
-def test_checks_do_not_change_with_inputs_changed_in_place(capsys):
+def test_checks_do_not_change_with_inputs_changed_in_place(run):
     def shares_in_place(z, labels, points, n_classes):
         result = measures.class_shares(z, labels, points, n_classes)
         points[:] = 0  # spoils the caller's array: the check passes copies
         return result
 
-    result, out = run(checks.check_class_shares, shares_in_place, capsys)
+    result, out = run(checks.check_class_shares, shares_in_place)
     assert result is shares_in_place and out.startswith("✓"), out

@@ -5,11 +5,13 @@ import pytest
 from scipy import stats
 
 from course_utils.kl import (
+    gaussian_fit_kl,
     kl_closed_form,
     kl_discrete,
     kl_integrate,
     kl_monte_carlo,
     kl_normal,
+    kl_per_dimension,
     kl_sampled,
     kl_terms,
 )
@@ -121,3 +123,20 @@ def test_sampled_diagonal_gaussian_matches_the_closed_form():
     estimate, stderr = kl_sampled(q, stats.multivariate_normal(np.zeros(3)), 100_000, seed=0)
     exact = float(kl_closed_form(mean, np.log(var)))
     assert abs(estimate - exact) < 4 * stderr
+
+
+def test_the_kl_per_dimension_is_the_mean_of_the_terms_and_sums_to_the_mean_kl():
+    rng = np.random.default_rng(3)
+    mean, log_var = rng.normal(size=(50, 6)), rng.uniform(-2, 1, size=(50, 6))
+    per_dimension = kl_per_dimension(mean, log_var)
+    assert per_dimension.shape == (6,)
+    np.testing.assert_allclose(per_dimension, np.asarray(kl_terms(mean, log_var)).mean(axis=0))
+    np.testing.assert_allclose(per_dimension.sum(), np.asarray(kl_closed_form(mean,
+                                                                              log_var)).mean())
+
+
+def test_gaussian_fit_kl_is_the_closed_form_of_the_fit():
+    z = 0.5 + 1.5 * np.random.default_rng(1).standard_normal((4000, 3))
+    expected = kl_closed_form(z.mean(axis=0)[None], np.log(z.var(axis=0))[None])
+    assert gaussian_fit_kl(z) == pytest.approx(float(np.asarray(expected)[0]), rel=1e-6)
+    assert gaussian_fit_kl(np.random.default_rng(2).standard_normal((20_000, 2))) < 0.01

@@ -1,6 +1,5 @@
 """Latent-space helpers: encoding, grids, batched decoding, attribute vectors."""
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
 
 import keras
 import numpy as np
@@ -8,7 +7,8 @@ import pytest
 from scipy.stats import norm
 
 from course_utils.latent import (add_vector, attribute_vector, box_grid, decode_grid, encode,
-                                 interpolate, normal_grid, sample_uniform_box, slerp)
+                                 encode_dataset, interpolate, normal_grid, project_out,
+                                 sample_prior, sample_uniform_box, slerp)
 
 
 class CountingDecoder:
@@ -162,3 +162,34 @@ def test_sample_uniform_box_stays_in_the_bounding_box():
     assert np.all(points >= [-1, 5]) and np.all(points <= [3, 6])
     assert points[:, 0].min() < -0.8 and points[:, 0].max() > 2.8  # fills the box
     np.testing.assert_array_equal(points, sample_uniform_box(z, 500, seed=1))
+
+
+def test_project_out_removes_exactly_the_component_along_u():
+    rng = np.random.default_rng(1)
+    v, u = rng.normal(size=7), 3.0 * rng.normal(size=7)
+    w = project_out(v, u)
+    assert abs(w @ u) < 1e-4
+    residual = v - w  # parallel to u
+    np.testing.assert_allclose(residual, (residual @ u) / (u @ u) * u, atol=1e-5)
+    np.testing.assert_allclose(project_out(v, 5 * u), w, atol=1e-5)
+
+
+def test_encode_dataset_streams_codes_and_labels():
+    import tensorflow as tf
+
+    encoder = tiny_encoder(vae=True)
+    x = np.random.default_rng(0).normal(size=(10, 6)).astype("float32")
+    labels = np.arange(10)[:, None] % 2
+    z, y = encode_dataset(encoder, tf.data.Dataset.from_tensor_slices((x, labels)).batch(4))
+    np.testing.assert_allclose(z, encode(encoder, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(y, labels)
+
+
+def test_sample_prior_decodes_seeded_normal_draws_in_one_call():
+    decoder = CountingDecoder()
+    decoder.input_shape = (None, 3)
+    images = sample_prior(decoder, 500, seed=2)
+    assert decoder.calls == 1 and images.shape == (500, 4, 3, 1)
+    np.testing.assert_array_equal(images, sample_prior(decoder, 500, seed=2))  # repeated call
+    sums = images[:, 0, 0, 0]  # the counting decoder sums the 3 coordinates: N(0, 3)
+    assert abs(sums.mean()) < 0.25 and abs(sums.var() - 3.0) < 0.5

@@ -1,4 +1,4 @@
-"""Checks for the autoencoder chapter: the shape after a stride-2 convolution (chapter 1)."""
+"""Checks for the autoencoder chapter: the shape after a stride-2 convolution."""
 
 import math
 import numbers
@@ -6,17 +6,12 @@ import numbers
 import keras
 
 from course_utils import models
+from course_utils.models import conv_output_shape
 from course_utils.checks.core import _call, _Hint, _kind, _need_callable, _run_check
 
 
-def conv_output_shape(height, width, filters):
-    """Return (height, width, channels) after Conv2D(filters, 3, strides=2, padding="same") (ch. 1)."""
-    # "same" padding keeps every position the kernel starts at: ceil(size / stride) of them.
-    return (math.ceil(height / 2), math.ceil(width / 2), filters)
-
-
 def check_conv_output_shape(fn):
-    """Check conv_output_shape(height, width, filters) against Keras' own layers (chapter 1)."""
+    """Check conv_output_shape(height, width, filters) against Keras' own layers."""
     success = ("matches Keras' Conv2D(filters, 3, strides=2, padding='same') on the encoder's "
                "three layers (32x32 → 16x16 → 8x8 → 4x4) and on odd and non-square sizes "
                "(7 → 4, 5x9 → 3x5).")
@@ -116,4 +111,5 @@ def _shape_mistake(args, got, expected):
                 "padding='same' the kernel size does not matter: ceil(size / 2).")
     if got == (expected[1], expected[0], expected[2]):
         return f"{seen} Height and width are swapped: the first number is the height."
-    return f"{seen} A stride-2 'same' convolution gives (ceil(height / 2), ceil(width / 2), filters)."
+    return (f"{seen} A stride-2 'same' convolution gives (ceil(height / 2), ceil(width / 2), "
+            "filters).")

@@ -1,4 +1,4 @@
-"""Checks for measuring a latent space: class shares, the KS distance, gaps (chapter 2)."""
+"""Checks for measuring a latent space: class shares, the KS distance, gaps."""
 
 import numpy as np
 from scipy import stats
@@ -12,7 +12,7 @@ from course_utils.checks.core import _as_numbers, _call, _Hint, _need_callable, 
 
 
 def check_class_shares(fn):
-    """Check class_shares(z, labels, points, n_classes) against measures.class_shares (ch. 2)."""
+    """Check class_shares(z, labels, points, n_classes) against measures.class_shares."""
     success = ("matches the reference on 4 cases: two classes splitting a box in half, one class "
                "with many embeddings against a class with one, classes without any embedding, "
                "and a 3-D latent space.")
@@ -131,7 +131,7 @@ def _check_shares_shape(got, n_ref, n_points, n_classes):
 
 
 def check_ks_distance(fn):
-    """Check ks_distance(values) against the KS statistic of scipy.stats.kstest (chapter 2)."""
+    """Check ks_distance(values) against the KS statistic of scipy.stats.kstest."""
     success = ("matches scipy.stats.kstest's statistic on 5 samples: Normal, shifted and scaled, "
                "uniform, unsorted with a tie, and a single value.")
     return _run_check("ks_distance", _verify_ks, fn, measures.ks_distance, success)
@@ -224,7 +224,7 @@ def _verify_ks(fn):
 
 
 def check_in_gap(fn):
-    """Check in_gap(z_ref, points, threshold) against measures.in_gap (chapter 2)."""
+    """Check in_gap(z_ref, points, threshold) against measures.in_gap."""
     success = ("marks the right points on 4 cases: points at known distances, a threshold "
                "below 1 (where squared distances mislead), points beside a row of embeddings "
                "(where only the nearest one counts) and a 3-D latent space.")

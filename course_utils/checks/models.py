@@ -1,145 +1,13 @@
-"""Checks for the models' pieces: the KL term, the Sampling layer, the decoder (chapters 1, 3)."""
+"""Checks for the models' pieces: the KL term, the Sampling layer, the decoder."""
 
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import ops
 
 from course_utils import models
 from course_utils.checks.core import (
-    _run_check, _Hint, _Caveat, _call, _need_callable, _as_numbers, _show, _kind, _describe,
+    _run_check, _Hint, _call, _need_callable, _as_numbers, _show, _kind, _describe,
 )
-from course_utils.kl import kl_closed_form
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 3: the KL term.
-
-
-def check_kl_divergence(fn):
-    """Check kl_divergence(z_mean, z_log_var) against the closed form (chapter 3)."""
-    success = ("matches the closed form on 4 batches, including q equal to the prior (KL = 0), "
-               "a single latent dimension and a batch of one.")
-    return _run_check("kl_divergence", _verify_kl, fn, kl_closed_form, success)
-
-
-def _kl_cases():
-    """Return (z_mean, z_log_var) float32 test batches, the typical one first."""
-    rng = np.random.default_rng(0)
-    cases = [
-        (rng.normal(size=(8, 4)), rng.uniform(-2.0, 1.5, size=(8, 4))),
-        (np.zeros((3, 4)), np.zeros((3, 4))),  # q is the prior: KL = 0
-        (np.array([[1.0], [0.0], [-2.0]]), np.array([[0.0], [1.0], [-3.0]])),  # one dimension
-        (3.0 * rng.normal(size=(1, 6)), rng.uniform(-4.0, 3.0, size=(1, 6))),  # a batch of one
-    ]
-    return [(m.astype("float32"), v.astype("float32")) for m, v in cases]
-
-
-def _kl_formula(m, lv, log_var=None, var=None, one=1.0, mean_sq=None):
-    """Return -1/2 sum(one + log_var - mean_sq - var) per sample, defaulting to the right terms."""
-    log_var = lv if log_var is None else log_var
-    var = np.exp(lv) if var is None else var
-    mean_sq = m**2 if mean_sq is None else mean_sq
-    return -0.5 * np.sum(one + log_var - mean_sq - var, axis=-1)
-
-
-# Wrong answers students write, as (what it computes, hint); checked in this order.
-_KL_MISTAKES = [
-    (lambda m, lv: -_kl_formula(m, lv),
-     "The sign is wrong: KL = -1/2 Σ (1 + log σ² - μ² - σ²), which is never negative."),
-    (lambda m, lv: 2.0 * _kl_formula(m, lv),
-     "Your values are twice the KL: the factor 1/2 in front of the sum is missing."),
-    (lambda m, lv: _kl_formula(m, lv) / m.shape[-1],
-     "You take the mean over the latent dimensions; the KL is their sum (ops.sum, axis=-1)."),
-    (lambda m, lv: _kl_formula(m, lv, var=lv),
-     "You used the log-variance as the variance: σ² is exp(z_log_var), not z_log_var."),
-    (lambda m, lv: _kl_formula(m, lv, var=np.exp(0.5 * lv)),
-     "You used the standard deviation exp(0.5 * z_log_var) as the variance: σ² = exp(z_log_var)."),
-    (lambda m, lv: _kl_formula(m, lv, log_var=0.5 * lv, var=np.exp(0.5 * lv)),
-     "You used log σ and σ where the formula has log σ² = z_log_var and σ² = exp(z_log_var)."),
-    (lambda m, lv: _kl_formula(m, lv, one=0.0),
-     "The 1 inside the sum is missing: at z_mean = 0, z_log_var = 0 the KL must be 0."),
-    (lambda m, lv: _kl_formula(m, lv, mean_sq=m),
-     "z_mean must be squared inside the sum (ops.square(z_mean))."),
-    (lambda m, lv: _kl_formula(lv, m),
-     "The arguments are swapped: the function is called as kl_divergence(z_mean, z_log_var)."),
-]
-
-
-def _verify_kl(fn):
-    """Raise a hint unless fn computes the KL per sample, also inside a compiled graph."""
-    _need_callable(fn, "kl_divergence")
-    cases = _kl_cases()
-    outs = []
-    for m, lv in cases:
-        # Copies: an answer that changes its inputs in place must not change the test.
-        out = _call("kl_divergence(z_mean, z_log_var)", fn, m.copy(), lv.copy())
-        out = _as_numbers(out, "kl_divergence")
-        _check_kl_shape(out, m.shape)
-        outs.append(out)
-    _check_kl_values(outs, cases)
-    _check_kl_in_graph(fn, cases[0])
-
-
-def _check_kl_shape(out, shape):
-    """Fail unless there is one value per sample: shape (batch,)."""
-    batch, dims = shape
-    if out.shape == (batch,):
-        return
-    if out.shape == (batch, dims) and dims > 1:
-        raise _Hint(f"You return one value per latent dimension, shape {out.shape}; sum over the "
-                    "last axis (axis=-1) to get one KL value per sample.")
-    if out.shape == (batch, 1):
-        raise _Hint(f"Your result has shape {out.shape}; return shape ({batch},), one value per "
-                    "sample (no keepdims).")
-    if out.size == 1 and batch > 1:
-        raise _Hint("You return a single number for the whole batch; return one value per "
-                    f"sample, shape ({batch},): sum over the latent axis only (axis=-1). The "
-                    "training step averages over the batch itself.")
-    raise _Hint(f"Your result has shape {out.shape}; it should be ({batch},), one KL value per "
-                "sample.")
-
-
-def _check_kl_values(outs, cases):
-    """Fail with the likeliest mistake unless the values match the closed form."""
-    got = np.concatenate(outs)
-    expected = np.concatenate([ops.convert_to_numpy(kl_closed_form(m, lv)) for m, lv in cases])
-    if _close(got, expected):
-        return
-    if not np.all(np.isfinite(got)):
-        raise _Hint("Your values contain NaN or inf. z_log_var is already a logarithm (log σ²): "
-                    "do not take its log, and use exp(z_log_var) for the variance.")
-    for mistake, hint in _KL_MISTAKES:
-        variant = np.concatenate([mistake(m.astype("float64"), lv.astype("float64"))
-                                  for m, lv in cases])
-        if _close(got, variant):
-            raise _Hint(hint)
-    m, lv = cases[2]  # one latent dimension: easy to follow by hand
-    raise _Hint(f"Your values differ from the closed form. For z_mean = 0 and z_log_var = 0 the "
-                f"KL is 0, yours gives {_show(outs[1])}; for z_mean = {_show(m[:, 0])} and "
-                f"z_log_var = {_show(lv[:, 0])} (one dimension) it is "
-                f"{_show(kl_closed_form(m, lv))}, yours gives {_show(outs[2])}.")
-
-
-def _close(a, b):
-    """Return whether two arrays of KL values agree to float32 accuracy."""
-    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-4)
-
-
-def _check_kl_in_graph(fn, case):
-    """Fail softly unless fn also runs on symbolic tensors, as inside model.fit."""
-    spec = tf.TensorSpec((None, case[0].shape[1]), tf.float32)  # batch size unknown, as in fit
-    try:
-        out = tf.function(fn, input_signature=(spec, spec), autograph=False)(*case)
-        ok = _close(np.asarray(out, dtype=np.float64),
-                    np.asarray(kl_closed_form(*case), dtype=np.float64))
-    except Exception as err:
-        raise _Caveat("it does not run inside a compiled training step, where the inputs are "
-                      "symbolic tensors of unknown batch size: write it with keras.ops instead "
-                      f"of NumPy or Python loops. It raised {_describe(err)}") from None
-    if not ok:
-        raise _Caveat("inside a compiled training step it gives other values; write it with "
-                      "keras.ops instead of NumPy or Python loops.")
-
 
 # ---------------------------------------------------------------------------------------------
 # Chapter 3: the reparameterization trick.
@@ -153,7 +21,7 @@ _SAMPLING_CASES = [  # (z_mean, z_log_var) per latent dimension; no z_log_var is
 
 
 def check_sampling(layer_class):
-    """Check a Sampling layer class (chapter 3): shape, mean, variance, noise and gradients."""
+    """Check a Sampling layer class: shape, mean, variance, noise and gradients."""
     success = ("its samples have mean z_mean and variance exp(z_log_var), fresh noise on every "
                "call, gradients reach z_mean and z_log_var, and it works inside a model.")
     return _run_check("Sampling", _verify_sampling, layer_class, models.Sampling, success)
@@ -300,7 +168,7 @@ _DECODER_PARAMS = 246_273  # Dense 6,144 + Conv2DTranspose 147,584 + 73,792 + 18
 
 
 def check_decoder(build_decoder_fn):
-    """Check build_decoder(latent_dim=2) against the reference decoder (chapter 1)."""
+    """Check build_decoder(latent_dim=2) against the reference decoder."""
     success = ("a Model from (None, 2) to (None, 32, 32, 1) through "
                + " → ".join("x".join(map(str, s)) for s in _DECODER_SHAPES)
                + f", sigmoid pixels in [0, 1] and {_DECODER_PARAMS:,} parameters, like the "

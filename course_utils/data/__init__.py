@@ -21,6 +21,7 @@ from course_utils.data.datasets import (  # noqa: F401
     load_mnist,
     load_split,
     nearest_centroid_accuracy,
+    source_phrase,
     subset,
     synthetic,
     to_model_input,

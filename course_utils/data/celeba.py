@@ -1,4 +1,4 @@
-"""CelebA in its Kaggle layout: a streaming loader and the procedural stand-in (chapters 5, 6).
+"""CelebA in its Kaggle layout: a streaming loader and the procedural stand-in.
 
 The loader reads CelebA as the Kaggle download ("CelebFaces Attributes (CelebA) Dataset",
 jessicali9530/celeba-dataset) unpacks it::
@@ -15,6 +15,7 @@ order as CelebA's 40 columns.
 
 import csv
 import difflib
+import hashlib
 import json
 import os
 import shutil
@@ -28,7 +29,9 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
+from course_utils.cache import cache_root
 from course_utils.data import faces
+from course_utils.settings import SOURCES
 
 IMAGE_DIR = Path("img_align_celeba", "img_align_celeba")
 CSV_NAME = "list_attr_celeba.csv"
@@ -74,18 +77,19 @@ class UnreadableImagesWarning(UserWarning):
     """Some listed images cannot be decoded; they are left out of the dataset."""
 
 
-# --- loading (chapters 5 and 6) ----------------------------------------------------------------
+# --- loading ----------------------------------------------------------------
 
 
 def load_celeba(root, attributes=None, image_size=64, batch_size=None, shuffle=False, seed=0,
                 limit=None, check_files=True, offset=0):
-    """Stream CelebA from ROOT as a tf.data.Dataset of float32 images in [0, 1] (chapter 5).
+    """Stream CelebA from ROOT as a tf.data.Dataset of float32 images in [0, 1].
 
     Each image is centre-cropped to a square and resized to image_size x image_size x 3. With
     ``attributes`` (a name or a list of names from list_attr_celeba.csv), each element is
     ``(image, attrs)`` with attrs float32 0/1 in the order asked. Images come in file-name order
-    (the first ``limit`` of them when given, after skipping the first ``offset``), shuffled if asked (file names are shuffled before
-    decoding, in a bounded buffer, so memory does not grow with the dataset), batched if
+    (the first ``limit`` of them when given, after skipping the first ``offset``), shuffled if
+    asked (file names are shuffled before decoding, in a bounded buffer, so memory does not
+    grow with the dataset), batched if
     ``batch_size`` is given, and prefetched. With ``check_files``, every listed file is first
     checked to look like a whole JPEG or PNG; the ones that do not are reported in an
     UnreadableImagesWarning and left out. Any image that still fails to decode is dropped by
@@ -133,7 +137,7 @@ def find_celeba(root):
 
 
 def list_attributes(root):
-    """Return the attribute names in ROOT's list_attr_celeba.csv (chapter 6)."""
+    """Return the attribute names in ROOT's list_attr_celeba.csv."""
     _, csv_path = find_celeba(root)
     return _read_csv(csv_path)[1]
 
@@ -349,7 +353,7 @@ def _decode(path, image_size):
 
 
 def write_synthetic_celeba(root, n=10_000, seed=0, chunk=1000):
-    """Write n procedural faces into ROOT in CelebA's Kaggle layout; return ROOT (chapter 5).
+    """Write n procedural faces into ROOT in CelebA's Kaggle layout; return ROOT.
 
     Deterministic by seed. Never overwrites: if ROOT already holds img_align_celeba/ or
     list_attr_celeba.csv, it returns at once when they are a complete stand-in written with
@@ -460,21 +464,21 @@ def _write_csv(path, factors):
     path.write_text("\n".join(lines) + "\n")
 
 
-# --- where the faces chapters find their data (chapters 5, 6) ----------------------------------
+# --- where the faces chapters find their data ----------------------------------
 
 CELEBA_ENV = "CELEBA_DIR"  # the environment variable naming a CelebA folder
 STANDIN_FOLDER = "data"  # the stand-ins' folder inside the course cache
 
 
 def resolve_celeba_dir(celeba_dir=None, source="auto", n_standin=10_000, seed=0, cache_dir=None):
-    """Return the CelebA folder to use: the argument, else $CELEBA_DIR, else the stand-in (ch. 5).
+    """Return the CelebA folder to use: the argument, else $CELEBA_DIR, else the stand-in.
 
     source "auto" uses a given folder and otherwise writes (once) the procedural stand-in of
     n_standin faces into the course cache; "real" needs a given folder; "synthetic" always uses
     the stand-in. A given folder must hold the Kaggle layout (checked here, with hints).
     """
-    if source not in ("auto", "real", "synthetic"):
-        raise ValueError(f"source must be 'auto', 'real' or 'synthetic'; got {source!r}.")
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}; got {source!r}.")
     given = celeba_dir or os.environ.get(CELEBA_ENV) or None
     if source != "synthetic" and given:
         root = Path(given).expanduser()
@@ -485,8 +489,6 @@ def resolve_celeba_dir(celeba_dir=None, source="auto", n_standin=10_000, seed=0,
             f"DATA_SOURCE is 'real' but no CelebA folder was given: set the chapter's CELEBA_DIR "
             f"parameter or the environment variable {CELEBA_ENV} to the folder you unzipped. "
             f"{_HOW_TO_GET.replace('ROOT', 'that folder')}")
-    from course_utils.training import cache_root  # here: training imports this module
-
     if source == "auto":
         print(f"No CelebA folder given (parameter CELEBA_DIR or environment variable "
               f"{CELEBA_ENV}): using the procedural stand-in faces (seed {seed}).")
@@ -499,7 +501,7 @@ def resolve_celeba_dir(celeba_dir=None, source="auto", n_standin=10_000, seed=0,
 
 
 def standin_parameters(root):
-    """Return the parameters of the stand-in in ROOT, or None if ROOT holds other data (ch. 5)."""
+    """Return the parameters of the stand-in in ROOT, or None if ROOT holds other data."""
     try:
         return json.loads((Path(root).expanduser() / MARKER_NAME).read_text())
     except (OSError, ValueError):
@@ -507,13 +509,11 @@ def standin_parameters(root):
 
 
 def dataset_id(root):
-    """Return what identifies the data in ROOT in a cache key: CSV hash, image count (ch. 5, 6).
+    """Return what identifies the data in ROOT in a cache key: CSV hash, image count.
 
     The stand-in's parameters are added when ROOT holds one. The folder's path is left out, so
     the same data moved elsewhere keeps its trained models.
     """
-    import hashlib  # only here: the rest of the module never hashes
-
     image_dir, csv_path = find_celeba(root)
     digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     with os.scandir(image_dir) as entries:
@@ -522,13 +522,18 @@ def dataset_id(root):
             "standin": standin_parameters(root)}
 
 
+def split_id(root, n_train, n_test):
+    """Return what identifies a training split of ROOT in a cache key: the data and the sizes."""
+    return {**dataset_id(root), "n_train": int(n_train), "n_test": int(n_test)}
+
+
 def count_images(root):
-    """Return the number of images listed in ROOT's list_attr_celeba.csv (chapter 5)."""
+    """Return the number of images listed in ROOT's list_attr_celeba.csv."""
     return len(_read_csv(find_celeba(root)[1])[0])
 
 
 def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, seed=0):
-    """Return (train, test): the first n_train images, shuffled, and the next n_test (ch. 5, 6).
+    """Return (train, test): the first n_train images, shuffled, and the next n_test.
 
     Images are taken in file-name order, so the split is the same on every run. The test part
     starts after the training files, which it never reads; both stream from disk.
@@ -544,7 +549,7 @@ def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, s
 
 
 def to_arrays(dataset):
-    """Return a (small) dataset's images, or (images, attributes), as NumPy arrays (ch. 5, 6)."""
+    """Return a (small) dataset's images, or (images, attributes), as NumPy arrays."""
     batches = list(dataset.as_numpy_iterator())
     if not batches:
         raise ValueError("The dataset is empty.")
@@ -560,7 +565,7 @@ def _join(parts):
 
 
 def describe_celeba(root, n_train, n_test):
-    """Return the one-line statement of which faces a run uses and how many (chapters 5, 6)."""
+    """Return the one-line statement of which faces a run uses and how many."""
     params = standin_parameters(root)
     if params is None:
         origin = f"CelebA from {root}"

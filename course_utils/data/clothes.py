@@ -1,4 +1,4 @@
-"""Procedural garments: the Fashion-MNIST stand-in of the appendix and chapters 1-3.
+"""Procedural garments: the Fashion-MNIST stand-in of the appendix and chapters 1-4.
 
 Ten classes of light garment silhouettes on black, in Fashion-MNIST's label order. Each class
 is drawn for all its samples in one vectorised pass; samples vary in size, position, tilt,

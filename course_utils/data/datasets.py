@@ -1,4 +1,4 @@
-"""Fashion-MNIST and MNIST, real from keras.datasets or procedural stand-ins (chapters 1-3).
+"""Fashion-MNIST and MNIST, real from keras.datasets or procedural stand-ins.
 
 Every loader returns exactly what ``keras.datasets`` returns:
 ``(x_train, y_train), (x_test, y_test)``, uint8, 60,000 + 10,000 images of 28x28.
@@ -9,9 +9,10 @@ import functools
 import keras
 import numpy as np
 
+from course_utils import settings
 from course_utils.data import clothes, digits
 
-SOURCES = ("auto", "real", "synthetic")
+SOURCES = settings.SOURCES
 N_TRAIN, N_TEST = 60_000, 10_000
 
 # name -> (title, keras loader, stand-in generator, class names)
@@ -35,12 +36,12 @@ def class_names(name):
 
 
 def load_fashion_mnist(source="auto", seed=0):
-    """Load Fashion-MNIST (chapters 1-3) as ``keras.datasets.fashion_mnist`` returns it."""
+    """Load Fashion-MNIST as ``keras.datasets.fashion_mnist`` returns it."""
     return load(name="fashion_mnist", source=source, seed=seed)[0]
 
 
 def load_mnist(source="auto", seed=0):
-    """Load MNIST (chapter 3) as ``keras.datasets.mnist`` returns it."""
+    """Load MNIST as ``keras.datasets.mnist`` returns it."""
     return load(name="mnist", source=source, seed=seed)[0]
 
 
@@ -92,7 +93,7 @@ def subset(x, y, n, seed=0):
 
 
 def to_model_input(images, pad_to=None):
-    """Scale uint8 images to float32 in [0, 1], optionally zero-pad to pad_to, add a channel axis."""
+    """Scale uint8 images to float32 in [0, 1], zero-pad them to pad_to, add a channel axis."""
     x = np.asarray(images).astype("float32") / 255.0
     if pad_to is not None:
         h, w = x.shape[1:3]
@@ -111,6 +112,12 @@ def describe(name, used, n_train, n_test, seed=0):
     return f"Data: {title} ({origin}): {n_train:,} training and {n_test:,} test images."
 
 
+def source_phrase(name, used):
+    """Return which data a run used, as a phrase for the prose: "the real Fashion-MNIST", ..."""
+    title = _spec(name)[0]
+    return f"the real {title}" if used == "real" else f"the procedural stand-in for {title}"
+
+
 def _spec(name):
     """Look up a dataset by name, with a clear error for an unknown one."""
     if name not in _DATASETS:
@@ -119,7 +126,7 @@ def _spec(name):
 
 
 def load_split(name, source, n_train, n_test, seed=0):
-    """Load a dataset, keep seeded subsets of n_train and n_test; return them and the source used."""
+    """Load a dataset, keep seeded subsets of n_train and n_test; return them and its source."""
     ((x_train, y_train), (x_test, y_test)), used = load(name, source, seed)
     train = subset(x_train, y_train, n_train, seed)
     test = subset(x_test, y_test, n_test, seed + 1)

@@ -1,4 +1,4 @@
-"""Procedural cartoon faces with known attributes: the CelebA stand-in (chapters 5 and 6).
+"""Procedural cartoon faces with known attributes: the CelebA stand-in.
 
 A face is a pure function of its *factors*: nine CelebA attributes (booleans, named as in
 CelebA's ``list_attr_celeba.csv``) and free variation (skin tone, hair shade and length,
@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from course_utils import settings
 from course_utils.data.render import (
     arc,
     column,
@@ -41,9 +42,7 @@ from course_utils.data.render import (
 )
 
 SIZE = 64
-# The rendered attributes, in the relative order of CelebA's attribute columns.
-ATTRIBUTES = ("Bangs", "Black_Hair", "Blond_Hair", "Brown_Hair", "Eyeglasses", "Male",
-              "Mustache", "Smiling", "Wearing_Hat")
+ATTRIBUTES = settings.ATTRIBUTES  # the rendered attributes, in CelebA's column order
 HAIR_COLOURS = ("Blond_Hair", "Black_Hair", "Brown_Hair")
 
 # CelebA's rates, except Eyeglasses (6.5% there): raised so a model sees enough glasses.
@@ -91,7 +90,7 @@ _CHUNK = 256  # faces per vectorised pass (and per thread); bounds the memory of
 
 
 def sample_factors(n, seed=0):
-    """Draw the factors of n faces (chapter 5): attributes as bools, the rest as float32."""
+    """Draw the factors of n faces: attributes as bools, the rest as float32."""
     rng = np.random.default_rng(seed)
     factors = {name: rng.random(n) < rate for name, rate in ATTRIBUTE_RATES.items()}
     factors["Mustache"] = factors["Male"] & (rng.random(n) < MUSTACHE_RATE_AMONG_MEN)
@@ -108,7 +107,7 @@ def sample_factors(n, seed=0):
 
 
 def set_attribute(factors, name, value=True):
-    """Return a copy of the factors with one attribute set (chapter 6).
+    """Return a copy of the factors with one attribute set.
 
     value is a bool for every face or a bool array, one per face. The data's constraints are
     kept: setting a hair colour clears the other two, and setting Male false clears Mustache.
@@ -155,7 +154,7 @@ def render_faces(factors, size=SIZE):
 
 
 def make_faces(n, seed=0, size=SIZE):
-    """Return n rendered faces (uint8) and their factors for a seed (chapter 5)."""
+    """Return n rendered faces (uint8) and their factors for a seed."""
     factors = sample_factors(n, seed)
     return render_faces(factors, size), factors
 

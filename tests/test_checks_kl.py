@@ -1,14 +1,12 @@
 """Chapter 4's exercise checks: right answers pass, typical mistakes get their hint, none raise."""
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
 import numpy as np
 import pytest
 from keras import ops
 
 from course_utils import checks
-from course_utils.checks.kl_math import kl_by_hand_reference
-from course_utils.kl import kl_closed_form, kl_normal
-from helpers import run
+from course_utils.checks.kl import KL_BY_HAND_TOLERANCE, kl_by_hand_reference
+from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension
 
 
 # --- The univariate closed form ---------------------------------------------------------------
@@ -19,9 +17,9 @@ def kl_univariate_log(mu, sigma):
     return np.log(1.0 / sigma) + (sigma**2 + mu**2) / 2 - 0.5
 
 
-def test_univariate_right_answers_pass(capsys):
+def test_univariate_right_answers_pass(run):
     for answer in (kl_normal, kl_univariate_log):
-        result, out = run(checks.check_kl_univariate, answer, capsys)
+        result, out = run(checks.check_kl_univariate, answer)
         assert result is answer and out.startswith("✓"), out
 
 
@@ -55,9 +53,9 @@ UNIVARIATE_MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", UNIVARIATE_MISTAKES)
-def test_univariate_mistakes_get_their_hint(mistake, capsys):
+def test_univariate_mistakes_get_their_hint(mistake, run):
     answer, hint = UNIVARIATE_MISTAKES[mistake]
-    result, out = run(checks.check_kl_univariate, answer, capsys)
+    result, out = run(checks.check_kl_univariate, answer)
     assert result is kl_normal
     assert out.startswith("✗") and hint in out, out
 
@@ -86,8 +84,8 @@ def test_by_hand_reference_is_the_sum_of_the_terms():
 
 @pytest.mark.parametrize("answer", [TERMS.sum(), round(TERMS.sum(), 3), np.float32(TERMS.sum()),
                                     np.array(TERMS.sum()), np.array([TERMS.sum()])])
-def test_by_hand_right_answers_pass(answer, capsys):
-    result, out = run(checks.check_kl_by_hand, answer, capsys)
+def test_by_hand_right_answers_pass(answer, run):
+    result, out = run(checks.check_kl_by_hand, answer)
     assert result is answer and out.startswith("✓"), out
 
 
@@ -116,9 +114,9 @@ BY_HAND_MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", BY_HAND_MISTAKES)
-def test_by_hand_mistakes_get_their_hint(mistake, capsys):
+def test_by_hand_mistakes_get_their_hint(mistake, run):
     answer, hint = BY_HAND_MISTAKES[mistake]
-    result, out = run(checks.check_kl_by_hand, answer, capsys)
+    result, out = run(checks.check_kl_by_hand, answer)
     assert result == pytest.approx(kl_by_hand_reference())
     assert out.startswith("✗") and hint in out, out
 
@@ -127,7 +125,7 @@ def test_by_hand_mistakes_are_told_apart():
     values = [v for k, (v, _) in BY_HAND_MISTAKES.items() if np.ndim(v) == 0 and k not in
               ("None", "text", "off")] + [TERMS.sum()]
     gaps = np.abs(np.subtract.outer(values, values))[np.triu_indices(len(values), 1)]
-    assert gaps.min() > 2 * checks.kl_math.KL_BY_HAND_TOLERANCE
+    assert gaps.min() > 2 * KL_BY_HAND_TOLERANCE
 
 
 # --- Spot the bugs ----------------------------------------------------------------------------
@@ -138,8 +136,8 @@ def kl_buggy(z_mean, z_log_var):
     return -0.5 * ops.mean(1.0 + z_log_var - ops.square(z_mean) - z_log_var, axis=-1)
 
 
-def test_bug_fix_right_answer_passes(capsys):
-    result, out = run(checks.check_kl_bug_fix, kl_closed_form, capsys)
+def test_bug_fix_right_answer_passes(run):
+    result, out = run(checks.check_kl_bug_fix, kl_closed_form)
     assert result is kl_closed_form and out.startswith("✓") and "both bugs" in out, out
 
 
@@ -159,8 +157,45 @@ BUG_FIX_MISTAKES = {
 
 
 @pytest.mark.parametrize("mistake", BUG_FIX_MISTAKES)
-def test_bug_fix_mistakes_get_their_hint(mistake, capsys):
+def test_bug_fix_mistakes_get_their_hint(mistake, run):
     answer, hint = BUG_FIX_MISTAKES[mistake]
-    result, out = run(checks.check_kl_bug_fix, answer, capsys)
+    result, out = run(checks.check_kl_bug_fix, answer)
     assert result is kl_closed_form
+    assert out.startswith("✗") and hint in out, out
+
+
+# --- chapter 5: the KL of each latent dimension ---------------------------------------------------
+
+
+def kl_per_dimension_ops(z_mean, z_log_var):
+    return ops.mean(-0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)), axis=0)
+
+
+@pytest.mark.parametrize("answer", [kl_per_dimension, kl_per_dimension_ops])
+def test_kl_per_dimension_right_answers_pass(answer, run):
+    result, out = run(checks.check_kl_per_dimension, answer)
+    assert result is answer and out.startswith("✓"), out
+
+
+def kl_terms(m, lv):
+    return -0.5 * (1 + lv - m**2 - np.exp(lv))
+
+
+PER_DIMENSION_MISTAKES = [
+    (lambda m, lv: kl_terms(m, lv).sum(axis=0), "average them instead"),
+    (lambda m, lv: kl_terms(m, lv).sum(axis=1), "one value per face"),
+    (lambda m, lv: kl_terms(m, lv), "every face's value"),
+    (lambda m, lv: -kl_terms(m, lv).mean(axis=0), "sign is wrong"),
+    (lambda m, lv: (-0.5 * (1 + lv - m**2 - lv)).mean(axis=0), "log-variance as the variance"),
+    (lambda m, lv: kl_terms(m, lv).mean(axis=0) + 0.1,
+     "average -1/2 (1 + log σ² - μ² - σ²) over the faces"),
+    (lambda m, lv: None, "not filled in yet"),
+]
+
+
+@pytest.mark.parametrize("answer, hint", PER_DIMENSION_MISTAKES,
+                         ids=[h[:24] for _, h in PER_DIMENSION_MISTAKES])
+def test_kl_per_dimension_mistakes_get_their_hint(answer, hint, run):
+    result, out = run(checks.check_kl_per_dimension, answer)
+    assert result is kl_per_dimension
     assert out.startswith("✗") and hint in out, out

@@ -1,12 +1,10 @@
-"""The attribute classifier and the latent-arithmetic measurement (course_utils.attributes)."""
+"""The latent-arithmetic measurement (course_utils.arithmetic)."""
 
-import course_utils  # noqa: F401  (imports TensorFlow quietly, first)
 
 import numpy as np
 import pytest
 
-from course_utils import attributes
-from course_utils.data import celeba, faces
+from course_utils import arithmetic
 
 NAMES = ["A", "B", "C"]
 
@@ -21,14 +19,6 @@ def sign_classifier(images, training=False):
     return np.asarray(images)[:, :3]
 
 
-def test_classifier_shapes_and_seeded_weights():
-    model = attributes.build_attribute_classifier(4, seed=1)
-    assert model.input_shape == (None, 64, 64, 3) and model.output_shape == (None, 4)
-    again = attributes.build_attribute_classifier(4, seed=1)
-    for a, b in zip(model.get_weights(), again.get_weights()):
-        np.testing.assert_array_equal(a, b)  # the same seeded initialisation, repeated
-
-
 def test_predictions_are_batched_and_thresholded_at_logit_zero():
     calls = []
 
@@ -37,27 +27,15 @@ def test_predictions_are_batched_and_thresholded_at_logit_zero():
         return sign_classifier(x)
 
     z = np.random.default_rng(0).normal(size=(600, 3)).astype("float32")
-    verdicts = attributes.predict_attributes(classifier, z, batch_size=256)
+    verdicts = arithmetic.predict_attributes(classifier, z, batch_size=256)
     assert calls == [256, 256, 88]
     np.testing.assert_array_equal(verdicts, (z > 0).astype(np.int8))
-
-
-def test_decode_is_batched():
-    calls = []
-
-    def decoder(z, training=False):
-        calls.append(len(z))
-        return identity_decoder(z)
-
-    z = np.arange(30, dtype="float32").reshape(10, 3)
-    np.testing.assert_array_equal(attributes.decode(decoder, z, batch_size=4), z)
-    assert calls == [4, 4, 2]
 
 
 def test_classifier_accuracy_table():
     z = np.array([[1, -1, 1], [1, 1, -1], [-1, 1, -1], [-1, -1, -1]], dtype="float32")
     labels = np.array([[1, 0, 1], [1, 1, 1], [0, 1, 0], [1, 0, 0]])
-    table = attributes.classifier_accuracy(sign_classifier, z, labels, NAMES)
+    table = arithmetic.classifier_accuracy(sign_classifier, z, labels, NAMES)
     assert list(table.index) == NAMES
     np.testing.assert_allclose(table["classifier accuracy"], [0.75, 1.0, 0.75])
     np.testing.assert_allclose(table["share of faces"], [0.75, 0.5, 0.5])
@@ -69,7 +47,7 @@ def measured(target=True, strengths=(0.5, 1.0, 2.0)):
     z = rng.normal(size=(2000, 3)).astype("float32")
     labels = (z > 0).astype(np.int8)  # the classifier is right on the originals
     vector = np.array([1.0, 0.3, 0.0] if target else [-1.0, 0.3, 0.0], dtype="float32")
-    table = attributes.measure_arithmetic(sign_classifier, identity_decoder, z, labels, NAMES,
+    table = arithmetic.measure_arithmetic(sign_classifier, identity_decoder, z, labels, NAMES,
                                           "A", vector, strengths, target=target)
     return z, labels, vector, table
 
@@ -95,7 +73,7 @@ def test_the_baseline_compares_reconstructions_with_the_labels():
     z, labels, vector, _ = measured()
     wrong = labels.copy()
     wrong[::4, 1] = 1 - wrong[::4, 1]  # a quarter of B's labels disagree with the "images"
-    table = attributes.measure_arithmetic(sign_classifier, identity_decoder, z, wrong, NAMES,
+    table = arithmetic.measure_arithmetic(sign_classifier, identity_decoder, z, wrong, NAMES,
                                           "A", vector, [1.0])
     chosen = wrong[:, 0] == 0
     assert table.loc["B", "reconstruction"] == pytest.approx(
@@ -111,7 +89,7 @@ def test_removal_measures_the_faces_with_the_attribute():
 
 def test_summary_says_when_the_aims_are_met():
     _, _, _, table = measured(strengths=(0.5, 1.0, 3.0))
-    summary = attributes.arithmetic_summary(table, reach=0.8, stay=0.2)
+    summary = arithmetic.arithmetic_summary(table, reach=0.8, stay=0.2)
     assert list(summary.index) == [0.5, 1.0, 3.0]
     assert summary.loc[3.0, "reached"] == pytest.approx(table.loc["A", "+3 x vector"])
     assert summary.loc[1.0, "changed most"] == "B"
@@ -125,41 +103,18 @@ def test_summary_says_when_the_aims_are_met():
 def test_nothing_to_measure_is_an_error():
     z = np.ones((5, 3), "float32")
     with pytest.raises(ValueError, match="No face has A off"):
-        attributes.measure_arithmetic(sign_classifier, identity_decoder, z, np.ones((5, 3)),
+        arithmetic.measure_arithmetic(sign_classifier, identity_decoder, z, np.ones((5, 3)),
                                       NAMES, "A", np.ones(3), [1.0])
 
 
-def test_project_out_removes_exactly_the_component_along_u():
-    rng = np.random.default_rng(1)
-    v, u = rng.normal(size=7), 3.0 * rng.normal(size=7)
-    w = attributes.project_out(v, u)
-    assert abs(w @ u) < 1e-4
-    residual = v - w  # parallel to u
-    np.testing.assert_allclose(residual, (residual @ u) / (u @ u) * u, atol=1e-5)
-    np.testing.assert_allclose(attributes.project_out(v, 5 * u), w, atol=1e-5)
-
-
-@pytest.fixture(scope="module")
-def standin(tmp_path_factory):
-    return celeba.write_synthetic_celeba(tmp_path_factory.mktemp("faces") / "data", n=96, seed=3)
-
-
-def test_the_classifier_trains_once_and_loads_from_the_cache(standin, tmp_path, capsys):
-    names = list(faces.ATTRIBUTES)
-    model, history = attributes.train_attribute_classifier(standin, names, 64, 32, epochs=1,
-                                                           seed=0, cache_dir=tmp_path, verbose=0)
-    assert "Trained attribute_classifier" in capsys.readouterr().out
-    assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
-    again, _ = attributes.train_attribute_classifier(standin, names, 64, 32, epochs=1, seed=0,
-                                                     cache_dir=tmp_path, verbose=0)
-    assert "Loaded attribute_classifier" in capsys.readouterr().out
-    for a, b in zip(model.get_weights(), again.get_weights()):
-        np.testing.assert_array_equal(a, b)  # stored and read back bit for bit
-    # Outputs of two model objects: compare the logits with float32 tolerance, not the 0/1
-    # verdicts, which a last-bit difference could flip for a logit at 0.
-    x = np.random.default_rng(0).random((4, 64, 64, 3)).astype("float32")
-    np.testing.assert_allclose(model(x), again(x), rtol=1e-5, atol=1e-6)
-    # Other attributes are another model.
-    attributes.train_attribute_classifier(standin, names[:2], 64, 32, epochs=1, seed=0,
-                                          cache_dir=tmp_path, verbose=0)
-    assert "Trained attribute_classifier" in capsys.readouterr().out
+def test_the_aims_result_is_the_first_strength_that_meets_them_else_the_best():
+    _, _, _, table = measured(strengths=(0.5, 1.0, 3.0))
+    summary = arithmetic.arithmetic_summary(table, reach=0.8, stay=0.2)
+    result = arithmetic.aim_result(summary)
+    met = summary.index[summary["aim met"]]
+    assert result["met"] == bool(len(met)) and result["n_met"] == len(met)
+    assert result["strength"] == (met[0] if len(met) else summary["reached"].idxmax())
+    unreachable = arithmetic.aim_result(arithmetic.arithmetic_summary(table, reach=1.1))
+    assert not unreachable["met"] and unreachable["n_met"] == 0
+    assert unreachable["strength"] == summary["reached"].idxmax()
+    assert unreachable["n_strengths"] == 3

@@ -1,0 +1,139 @@
+"""The model on the page is the library's: chapters 1, 3 and 5 write what later chapters reuse.
+
+Each test runs the cells of a chapter that define its model, builds that model and the
+library's with the same seed, and checks that they have the same layers, the same number of
+parameters, the same outputs for the same weights, and (so that the model cache shares them)
+the same fingerprint.
+"""
+
+import json
+import linecache
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from keras import layers, ops
+
+from course_utils import cache, kl, models
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def page(chapter, names, **namespace):
+    """Run the code cells of a chapter that define the given names; return the namespace."""
+    cells = ["".join(c["source"]) for c in json.loads((BOOK / chapter).read_text())["cells"]
+             if c["cell_type"] == "code"]
+    namespace = {"__name__": "__main__", "keras": keras, "layers": layers, "ops": ops, "tf": tf,
+                 "np": np, "models": models, **namespace}
+    for name in names:
+        (source,) = [s for s in cells if f"def {name}(" in s or f"class {name}(" in s]
+        filename = f"<{chapter}:{name}>"
+        # As IPython does for a cell, so that inspect (and the model cache) can read the code.
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+    return namespace
+
+
+def seeded(build):
+    keras.utils.set_random_seed(0)
+    return build()
+
+
+def assert_same_model(mine, library, inputs):
+    """Same layers and parameter count, and the same outputs once they share the weights."""
+    outputs = [model.predict(inputs, verbose=0) for model in (mine, library)]  # builds them too
+    assert [type(layer).__name__ for layer in mine._flatten_layers()] == [
+        type(layer).__name__ for layer in library._flatten_layers()]
+    assert mine.count_params() == library.count_params()
+    for a, b in zip(mine.get_weights(), library.get_weights()):
+        np.testing.assert_array_equal(a, b)  # the same seed gives the same initial weights
+    np.testing.assert_allclose(*outputs, rtol=1e-5, atol=1e-6)
+
+
+def compiled(model):
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001),
+                  loss="binary_crossentropy")
+    return model
+
+
+def test_chapter_1_builds_the_librarys_autoencoders():
+    ns = page("01_autoencoder.ipynb", ["build_dense_autoencoder", "build_encoder",
+                                       "build_decoder"])
+
+    def chapter_autoencoder():
+        encoder, decoder = ns["build_encoder"](), ns["build_decoder"]()
+        images = keras.Input(shape=(32, 32, 1), name="image")
+        return keras.Model(images, decoder(encoder(images)), name="autoencoder")
+
+    x = np.random.default_rng(0).random((4, 32, 32, 1)).astype("float32")
+    mine, library = seeded(chapter_autoencoder), seeded(lambda: models.build_autoencoder()[0])
+    assert_same_model(mine, library, x)
+    assert cache.fingerprint(compiled(mine)) == cache.fingerprint(compiled(library))
+
+    x28 = x[:, 2:30, 2:30]
+    mine = seeded(lambda: ns["build_dense_autoencoder"]()[0])
+    library = seeded(lambda: models.build_dense_autoencoder()[0])
+    assert_same_model(mine, library, x28)
+    assert cache.fingerprint(compiled(mine)) == cache.fingerprint(compiled(library))
+
+
+@pytest.mark.parametrize("dataset", ["fashion_mnist", "mnist"])
+def test_chapter_3_writes_the_librarys_vae(dataset):
+    shape, filters = {"fashion_mnist": ((32, 32, 1), (32, 64, 128)),
+                      "mnist": ((28, 28, 1), (32, 64))}[dataset]
+    # With the course's own Sampling and KL, as a student whose answers fail gets them.
+    ns = page("03_vae.ipynb", ["build_vae_encoder", "VAE"], SamplingLayer=models.Sampling,
+              kl_fn=kl.kl_closed_form, INPUT_SHAPE=shape, FILTERS=filters)
+
+    def chapter_vae():
+        return ns["VAE"](ns["build_vae_encoder"](), models.build_decoder(2, shape, filters),
+                         beta=1.0, name="vae")
+
+    x = np.random.default_rng(0).random((8, *shape)).astype("float32")
+    mine, library = seeded(chapter_vae), seeded(lambda: models.build_vae(2, 1.0, shape, filters))
+    assert_same_model(mine, library, x)
+    for model in (mine, library):
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001))
+    # The whole fingerprint, code included: the page's class is the library's, line for line.
+    assert cache.fingerprint(mine) == cache.fingerprint(library)
+    # And it trains alike: one epoch from the same seed gives the same losses.
+    losses = []
+    for model in (mine, library):
+        keras.utils.set_random_seed(1)
+        losses.append(model.fit(x, epochs=1, batch_size=4, verbose=0).history)
+    for key in ("total_loss", "reconstruction_loss", "kl_loss"):
+        np.testing.assert_allclose(losses[0][key], losses[1][key], rtol=1e-5)
+
+
+def test_chapter_3_with_its_own_solutions_trains_like_the_reference():
+    """The solutions are written differently from the library, yet train to the same loss."""
+    ns = page("03_vae.ipynb", ["Sampling", "kl_divergence"], INPUT_SHAPE=(32, 32, 1),
+              FILTERS=(32, 64, 128))
+    ns = page("03_vae.ipynb", ["build_vae_encoder", "VAE"], **ns, SamplingLayer=ns["Sampling"],
+              kl_fn=ns["kl_divergence"])
+
+    def chapter_vae():
+        return ns["VAE"](ns["build_vae_encoder"](), models.build_decoder(), name="vae")
+
+    x = np.random.default_rng(0).random((8, 32, 32, 1)).astype("float32")
+    histories = []
+    for build in (chapter_vae, models.build_vae):
+        model = seeded(build)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001))
+        keras.utils.set_random_seed(1)
+        histories.append(model.fit(x, epochs=2, batch_size=4, verbose=0).history)
+    np.testing.assert_allclose(histories[0]["total_loss"], histories[1]["total_loss"], rtol=1e-4)
+
+
+def test_chapter_5_builds_the_librarys_faces_vae():
+    ns = page("05_faces.ipynb", ["GaussianVAE", "build_faces_vae"])
+    x = np.random.default_rng(0).random((4, 64, 64, 3)).astype("float32")
+    mine = seeded(lambda: ns["build_faces_vae"](16, 0.2))
+    library = seeded(lambda: models.build_faces_vae(16, 0.2))
+    assert type(mine).__name__ == type(library).__name__ == "GaussianVAE"
+    assert_same_model(mine, library, x)
+    for model in (mine, library):
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001))
+    assert cache.fingerprint(mine) == cache.fingerprint(library)
