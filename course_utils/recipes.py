@@ -42,26 +42,22 @@ def autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=
     ``x_train`` and ``x_val`` are 32x32x1 model inputs (floats in [0, 1]); ``data`` is
     :func:`data_id` of x_train. Chapters 2 and 3 call this with chapter 1's settings.
     """
-    def build(replicas):
-        model = models.build_autoencoder(latent_dim, input_shape=x_train.shape[1:])[0]
-        model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
-        return model
-
-    def fit(model):
-        return model.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
-                         batch_size=batch_size, verbose=verbose)
-
-    model, history = cache.load_or_train("conv_autoencoder", _build(seed, build), fit, cache_dir,
-                                         data=data, epochs=epochs, batch_size=batch_size,
-                                         seed=seed)
-    return model, model.get_layer("encoder"), model.get_layer("decoder"), history
+    return _fit_to_reproduce("conv_autoencoder", models.build_autoencoder, latent_dim, x_train,
+                             x_val, data, epochs, batch_size, seed, cache_dir, verbose)
 
 
 def dense_autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=32,
                       seed=SEED, cache_dir=None, verbose=2):
     """Return (autoencoder, encoder, decoder, history): chapter 1's fully connected one."""
+    return _fit_to_reproduce("dense_autoencoder", models.build_dense_autoencoder, latent_dim,
+                             x_train, x_val, data, epochs, batch_size, seed, cache_dir, verbose)
+
+
+def _fit_to_reproduce(name, builder, latent_dim, x_train, x_val, data, epochs, batch_size, seed,
+                      cache_dir, verbose):
+    """Train an autoencoder of builder's with chapter 1's calls; return it, its parts, history."""
     def build(replicas):
-        model = models.build_dense_autoencoder(latent_dim, input_shape=x_train.shape[1:])[0]
+        model = builder(latent_dim, input_shape=x_train.shape[1:])[0]
         model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
         return model
 
@@ -69,9 +65,8 @@ def dense_autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, laten
         return model.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
                          batch_size=batch_size, verbose=verbose)
 
-    model, history = cache.load_or_train("dense_autoencoder", _build(seed, build), fit,
-                                         cache_dir, data=data, epochs=epochs,
-                                         batch_size=batch_size, seed=seed)
+    model, history = cache.load_or_train(name, _build(seed, build), fit, cache_dir, data=data,
+                                         epochs=epochs, batch_size=batch_size, seed=seed)
     return model, model.get_layer("encoder"), model.get_layer("decoder"), history
 
 
