@@ -10,12 +10,16 @@ STAMP := $(VENV)/.installed
 # The book's profile: "full" for the published site, "quick" for a fast local preview.
 COURSE_PROFILE ?= full
 
-.PHONY: book test clean
+.PHONY: book test editions clean
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt pyproject.toml tests/colab-preinstalled.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.txt -e .
+	@# What Colab preinstalls, fetched once into uv's cache: the Colab-like test then builds a
+	@# fresh environment from it offline, in seconds.
+	$(BIN)/uv venv --quiet --clear --seed --python $(BIN)/python $(VENV)/colab
+	VIRTUAL_ENV=$(VENV)/colab $(BIN)/uv pip install --quiet -r tests/colab-preinstalled.txt
 	touch $(STAMP)
 
 book: $(STAMP)
@@ -28,6 +32,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	COURSE_PROFILE=quick $(BIN)/python -m pytest tests \
 		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 book templates
+
+# The exercise and solution editions Colab opens, written from book/ (never edit them by hand).
+editions: $(STAMP)
+	$(BIN)/python -m course_utils.editions
 
 clean:
 	rm -rf _build

@@ -92,16 +92,70 @@ def seed_everything(seed):
     keras.utils.set_random_seed(seed)
 
 
+_GLUED = {}  # the values glued so far in this run, by name
+_WAITING = []  # (paragraph, display handle) of shown prose whose numbers are not all glued yet
+
+
 def glue(name, value, display=False):
-    """Record a value for the book's prose (MyST-NB glue); outside the book build, show it."""
+    """Record a value for the prose: for the book (MyST-NB glue) and for the editions' paragraphs.
+
+    In an edition (Colab has no MyST-NB), a paragraph shown by :func:`show_prose` before its
+    numbers existed is filled in now.
+    """
+    _GLUED[name] = value
+    for waiting in list(_WAITING):
+        text, complete = _filled(waiting[0])
+        if complete:
+            waiting[1].update(_markdown(text))
+            _WAITING.remove(waiting)
     try:
-        from myst_nb import glue as myst_glue
-    except ImportError:  # e.g. in Colab, where the prose is not rendered from the run
+        from myst_nb import glue as myst_glue  # the book's build; absent in Colab
+    except ImportError:
         if display:
             from IPython.display import display as show
             show(value)
         return
     myst_glue(name, value, display=display)
+
+
+def show_prose(paragraph):
+    """Show a paragraph of the chapter with this run's numbers: {name:format} stands for each.
+
+    A number not glued yet shows as "…" until the cell that glues it runs; the paragraph then
+    fills itself in where it stands.
+    """
+    from IPython.display import display
+
+    text, complete = _filled(paragraph)
+    handle = display(_markdown(text), display_id=True)
+    if not complete:
+        _WAITING.append((paragraph, handle))
+
+
+def _filled(paragraph):
+    """Return (the paragraph with the glued values in place, whether every value was there)."""
+    missing = []
+
+    class Values(dict):
+        def __missing__(self, name):
+            missing.append(name)
+            return _Missing()
+
+    return paragraph.format_map(Values(_GLUED)), not missing
+
+
+class _Missing:
+    """A number not glued yet: shown as "…" whatever its format."""
+
+    def __format__(self, spec):
+        return "…"
+
+
+def _markdown(text):
+    """Return Markdown for IPython's display."""
+    from IPython.display import Markdown
+
+    return Markdown(text)
 
 
 def show_source(*objects):

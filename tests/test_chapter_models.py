@@ -118,13 +118,44 @@ def test_chapter_3_with_its_own_solutions_trains_like_the_reference():
         return ns["VAE"](ns["build_vae_encoder"](), models.build_decoder(), name="vae")
 
     x = np.random.default_rng(0).random((8, 32, 32, 1)).astype("float32")
-    histories = []
+    histories, fingerprints = [], []
     for build in (chapter_vae, models.build_vae):
         model = seeded(build)
         model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.001))
+        fingerprints.append(cache.fingerprint(model))
         keras.utils.set_random_seed(1)
         histories.append(model.fit(x, epochs=2, batch_size=4, verbose=0).history)
     np.testing.assert_allclose(histories[0]["total_loss"], histories[1]["total_loss"], rtol=1e-4)
+    # The student's own pieces are other code: the model cache keeps the two models apart.
+    assert fingerprints[0]["code"] != fingerprints[1]["code"]
+
+
+def decoder_with_relu_layers(latent_dim=2):
+    """A right answer to chapter 1's exercise, written otherwise: ReLU as layers of their own."""
+    z = keras.Input(shape=(latent_dim,))
+    x = layers.Reshape((4, 4, 128))(layers.Dense(4 * 4 * 128)(z))
+    for filters in (128, 64, 32):
+        x = layers.ReLU()(layers.Conv2DTranspose(filters, 3, strides=2, padding="same")(x))
+    return keras.Model(z, layers.Conv2D(1, 3, padding="same", activation="sigmoid")(x))
+
+
+def test_chapter_1_trains_a_students_own_decoder_apart_from_the_courses(capsys):
+    from course_utils import checks
+
+    assert checks.check_decoder(decoder_with_relu_layers) is decoder_with_relu_layers
+    assert capsys.readouterr().out.startswith("✓")
+    ns = page("01_autoencoder.ipynb", ["build_encoder"])
+    x = np.random.default_rng(0).random((16, 32, 32, 1)).astype("float32")
+    losses, fingerprints = [], []
+    for build_decoder in (decoder_with_relu_layers, models.build_decoder):
+        keras.utils.set_random_seed(0)  # the chapter's training cell, as it runs
+        encoder, decoder = ns["build_encoder"](), build_decoder()
+        images = keras.Input(shape=(32, 32, 1))
+        autoencoder = compiled(keras.Model(images, decoder(encoder(images))))
+        fingerprints.append(cache.fingerprint(autoencoder))
+        losses.append(autoencoder.fit(x, x, epochs=2, batch_size=8, verbose=0).history["loss"])
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-4)  # it trains like the course's
+    assert fingerprints[0]["architecture"] != fingerprints[1]["architecture"]  # kept apart
 
 
 def test_chapter_5_builds_the_librarys_faces_vae():

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 from keras import layers, ops
 
-from course_utils import checks, latent, models
+from course_utils import checks, editions, latent, models
 from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chapter_template.ipynb"
@@ -82,7 +82,7 @@ STUBS = {
 def test_an_unfilled_stub_is_called_unfinished(check, run):
     check_fn, reference = CHECKS[check]
     result, out = run(check_fn, STUBS[check])
-    assert result is reference and "not filled in yet" in out, out
+    assert result is reference and "not done yet" in out, out
 
 
 # --- KL divergence ----------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def test_strip_solution_keeps_the_stub_and_drops_the_solution():
               "    return 2 * x\n"
               "    # END SOLUTION\n"
               "    # STUB: return None  # your code here\n")
-    assert checks.strip_solution(source) == "def f(x):\n    return None  # your code here"
+    assert editions.strip_solution(source) == "def f(x):\n    return None  # your code here"
     namespace = {}
     exec(source, namespace)
     assert namespace["f"](3) == 6  # in the book the stub is a comment
@@ -343,7 +343,7 @@ def test_strip_solution_keeps_the_stub_and_drops_the_solution():
                                     "# BEGIN SOLUTION\n# BEGIN SOLUTION\n# END SOLUTION"])
 def test_strip_solution_rejects_unpaired_markers(source):
     with pytest.raises(ValueError):
-        checks.strip_solution(source)
+        editions.strip_solution(source)
 
 
 def template_exercise():
@@ -357,14 +357,14 @@ def test_template_shows_the_exercise_format():
     task, start, answer, end, check = template_exercise()[:5]
     assert task.source.lstrip().startswith(":::{exercise}") and ":label: template-kl" in task.source
     assert ":::{solution-start} template-kl" in start.source and ":class: dropdown" in start.source
-    assert answer.cell_type == "code" and checks.BEGIN in answer.source
+    assert answer.cell_type == "code" and editions.BEGIN in answer.source
     assert end.source.strip().startswith(":::{solution-end}")
     assert "checks.check_kl_divergence(kl_divergence)" in check.source
 
 
 def test_template_answer_and_its_student_stub_both_run(capsys):
     _, _, answer, _, check = template_exercise()[:5]
-    for source, verdict in [(answer.source, "✓"), (checks.strip_solution(answer.source), "✗")]:
+    for source, verdict in [(answer.source, "✓"), (editions.strip_solution(answer.source), "✗")]:
         namespace = {}
         exec(source, namespace)
         exec(check.source, namespace)

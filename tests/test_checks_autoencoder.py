@@ -45,7 +45,7 @@ def raises(height, width, filters):
 MISTAKES = {
     "None": (None, "run the cell that defines it"),
     "not callable": (3, "should be a function"),
-    "stub": (lambda h, w, f: None, "not filled in yet"),
+    "stub": (lambda h, w, f: None, "not done yet"),
     "raises": (raises, "ValueError: a mistake in the answer"),
     "too few arguments": (lambda h, w: (h, w), "TypeError"),
     "a string": (lambda h, w, f: "16x16x32", "return a tuple of three"),

@@ -15,7 +15,7 @@ CHECKS = {
 def test_the_stub_is_called_unfinished(run):
     for check_fn, _ in CHECKS.values():
         _, out = run(check_fn, lambda *a, **k: None)
-        assert "not filled in yet" in out
+        assert "not done yet" in out
 
 
 def attribute_vector_masks(z, labels):

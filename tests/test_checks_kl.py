@@ -97,7 +97,7 @@ def bracket(var=None, log_var=None, one=1.0, mean_sq=None):
 
 
 BY_HAND_MISTAKES = {
-    "None": (None, "not filled in yet"),
+    "None": (None, "not done yet"),
     "text": ("2.08", "give a number, without quotes"),
     "wrong sign": (-TERMS.sum(), "sign is wrong"),
     "mean over dims": (TERMS.mean(), "mean over the four latent dimensions"),
@@ -189,7 +189,7 @@ PER_DIMENSION_MISTAKES = [
     (lambda m, lv: (-0.5 * (1 + lv - m**2 - lv)).mean(axis=0), "log-variance as the variance"),
     (lambda m, lv: kl_terms(m, lv).mean(axis=0) + 0.1,
      "average -1/2 (1 + log σ² - μ² - σ²) over the faces"),
-    (lambda m, lv: None, "not filled in yet"),
+    (lambda m, lv: None, "not done yet"),
 ]
 
 

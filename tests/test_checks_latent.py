@@ -17,7 +17,7 @@ def raises(*args, **kwargs):
 BROKEN = {
     "None": (None, "run the cell that defines it"),
     "not callable": (3, "should be a function"),
-    "stub": (lambda *args: None, "not filled in yet"),
+    "stub": (lambda *args: None, "not done yet"),
     "raises": (raises, "ValueError: a mistake in the answer"),
     "a string": (lambda *args: "abc", "returned the text"),
     "too few arguments": (lambda z: z, "TypeError"),

@@ -67,7 +67,7 @@ def per_point(decoder, n, seed=0):
 MISTAKES = {
     "None": (None, "run the cell that defines it"),
     "not callable": (3, "should be a function"),
-    "stub": (lambda decoder, n, seed=0: None, "not filled in yet"),
+    "stub": (lambda decoder, n, seed=0: None, "not done yet"),
     "raises": (raises, "ValueError: a mistake in the answer"),
     "no seed parameter": (lambda decoder, n: None, "TypeError"),
     "a string": (lambda decoder, n, seed=0: "images", "return a tensor"),

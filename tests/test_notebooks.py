@@ -42,6 +42,7 @@ def test_colab_cell_installs_from_the_configured_repository(monkeypatch):
     repo = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
     calls = []
     monkeypatch.setattr(subprocess, "run", lambda args, **kw: calls.append(args))
+    monkeypatch.delenv("COURSE_PACKAGE", raising=False)
     source = code_cells(TEMPLATE)[0].source
     exec(source, {})  # outside Colab: nothing happens
     assert calls == []
@@ -51,6 +52,9 @@ def test_colab_cell_installs_from_the_configured_repository(monkeypatch):
     assert args[1:4] == ["-m", "pip", "install"] and "--quiet" in args
     assert args[-1] == f"course_utils @ git+{repo}"
     assert not any("tensorflow" in a or "numpy" in a for a in args)  # no pins against Colab's
+    monkeypatch.setenv("COURSE_PACKAGE", "/a/checkout")  # one setting, overridable for tests
+    exec(source, {})
+    assert calls[-1][-1] == "/a/checkout"
 
 
 def outputs_text(notebook):

@@ -7,7 +7,6 @@ course's topic modules (``kl``, ``latent``, ``measures``, ``models``). Chapters 
 """
 
 from course_utils.checks.autoencoder import check_conv_output_shape
-from course_utils.checks.core import BEGIN, END, STUB, strip_solution
 from course_utils.checks.faces import check_attribute_vector, check_project_out
 from course_utils.checks.kl import (
     KL_BY_HAND_Z_LOG_VAR, KL_BY_HAND_Z_MEAN, check_kl_bug_fix, check_kl_by_hand,
@@ -18,7 +17,6 @@ from course_utils.checks.models import check_decoder, check_sampling
 from course_utils.checks.vae import check_generate
 
 __all__ = [
-    "BEGIN", "END", "STUB", "strip_solution",
     # chapter 1
     "check_conv_output_shape", "check_decoder",
     # chapter 2

@@ -7,7 +7,7 @@ import keras
 
 from course_utils import models
 from course_utils.models import conv_output_shape
-from course_utils.checks.core import _call, _Hint, _kind, _need_callable, _run_check
+from course_utils.checks.core import _not_done, _call, _Hint, _kind, _need_callable, _run_check
 
 
 def check_conv_output_shape(fn):
@@ -62,8 +62,7 @@ def _as_shape(out, args):
     """Return the answer as a tuple of ints, or fail with a hint on what came back."""
     call = f"conv_output_shape{args}"
     if out is None:
-        raise _Hint(f"{call} returned None: the exercise is not filled in yet. Replace "
-                    "`return None  # your code here` with your code.")
+        raise _not_done(f"{call} returned None")
     if isinstance(out, (str, bytes)) or not hasattr(out, "__len__"):
         raise _Hint(f"{call} returned {_kind(out)} ({out!r:.40}); return a tuple of three "
                     "numbers, (height, width, channels).")

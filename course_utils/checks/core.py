@@ -1,40 +1,13 @@
-"""The checks' shared mechanism and the exercise cell convention (every chapter).
+"""The checks' shared mechanism: run a check, print ✓ or a hint, never raise.
 
-Every exercise in the book has the same cells, in this order:
+A check cell keeps what the rest of the chapter uses::
 
-1. A markdown cell with the task in a sphinx-exercise directive; its label is unique in the book
-   (prefix it with the chapter)::
+    kl_fn = checks.check_kl_divergence(kl_divergence)
 
-       :::{exercise} The KL term
-       :label: ch3-kl
-       Write `kl_divergence(z_mean, z_log_var)` ...
-       :::
-
-2. A markdown cell ``:::{solution-start} ch3-kl`` with ``:class: dropdown`` (closed by ``:::``),
-   the answer's code cell, then a markdown cell ``:::{solution-end}`` (closed by ``:::``): the
-   site shows the answer cell inside a collapsed "Solution" dropdown.
-
-3. A check cell that keeps what the rest of the chapter uses::
-
-       kl_fn = checks.check_kl_divergence(kl_divergence)
-
-   A check prints "✓ ..." or "✗ ..." with a hint, never raises, and returns the student's answer
-   when it passes and the reference implementation when it does not, so later cells still run.
-
-Markers in the answer cell. The reference solution sits between a line ``# BEGIN SOLUTION`` and
-a line ``# END SOLUTION``. Right after ``# END SOLUTION`` come the stub lines, each commented
-out as ``# STUB: <code>`` at the indentation the code needs::
-
-    def kl_divergence(z_mean, z_log_var):
-        # BEGIN SOLUTION
-        return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
-        # END SOLUTION
-        # STUB: return None  # your code here
-
-In the book the stub lines are comments and do nothing. :func:`strip_solution` makes the
-student's version: it drops both markers and everything between them, and uncomments the stub
-lines, giving ``return None  # your code here``. A stub must run without raising (papermill
-stops on any error); the check then says the exercise is not done yet.
+A check prints "✓ ..." or "✗ ..." with a hint, never raises, and returns the student's answer
+when it passes and the reference implementation when it does not, so later cells still run.
+The cells of an exercise, and the markers in its answer cell, are described in
+:mod:`course_utils.editions`, which cuts the answers to their stubs for the students.
 """
 
 import re
@@ -45,30 +18,6 @@ from pathlib import Path
 
 import numpy as np
 from keras import ops
-
-
-BEGIN = "# BEGIN SOLUTION"
-END = "# END SOLUTION"
-STUB = "# STUB:"
-
-
-def strip_solution(source):
-    """Return an answer cell as the student gets it: solution dropped, stub lines uncommented."""
-    lines, inside = [], False
-    for number, line in enumerate(source.splitlines(), 1):
-        text = line.strip()
-        if text in (BEGIN, END):
-            if inside == (text == BEGIN):
-                raise ValueError(f"Line {number}: {text!r} out of order (markers must pair up).")
-            inside = text == BEGIN
-        elif text.startswith(STUB) and not inside:
-            indent = line[: len(line) - len(line.lstrip())]
-            lines.append(indent + text[len(STUB):].removeprefix(" "))
-        elif not inside:
-            lines.append(line)
-    if inside:
-        raise ValueError(f"{BEGIN!r} without a matching {END!r}.")
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,6 +32,15 @@ class _Caveat(_Hint):
     """An answer that is right but cannot serve the rest of the chapter as written."""
 
 
+class _NotDone(_Hint):
+    """The exercise's stub is still in place: nothing is wrong yet, it is just not done."""
+
+
+def _not_done(what, stub="return None  # your code here"):
+    """Return the hint for an unfilled exercise: what came back, and what to replace."""
+    return _NotDone(f"{what}: replace `{stub}` with your code.")
+
+
 def _run_check(name, verify, answer, reference, success):
     """Run verify(answer); print ✓ or a hint; return the answer if it passed, else the reference."""
     fallback = (f"The rest of the chapter uses the reference {_qualname(reference)} instead, so "
@@ -91,6 +49,9 @@ def _run_check(name, verify, answer, reference, success):
         verify(answer)
     except _Caveat as caveat:
         _say(f"✓ {name}: {success}", f"But: {caveat}", fallback)
+        return reference
+    except _NotDone as hint:
+        _say(f"✗ {name} is not done yet. {hint}", fallback)
         return reference
     except _Hint as hint:
         _say(f"✗ {name} is not right yet. {hint}", fallback)
@@ -158,8 +119,7 @@ def _kind(obj):
 def _as_numbers(out, what):
     """Return the student's output as a float64 array, or fail with a hint on what it was."""
     if out is None:
-        raise _Hint(f"{what} returned None: the exercise is not filled in yet. Replace "
-                    "`return None  # your code here` with your code.")
+        raise _not_done(f"{what} returned None")
     if isinstance(out, (str, bytes)):
         raise _Hint(f"{what} returned the text {out!r:.60}; return a tensor or a NumPy array.")
     try:

@@ -9,6 +9,7 @@ import tensorflow as tf
 from keras import ops
 
 from course_utils.checks.core import (
+    _not_done,
     _as_numbers, _call, _Caveat, _describe, _Hint, _need_callable, _run_check, _show,
 )
 from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension, kl_terms
@@ -286,8 +287,7 @@ def check_kl_by_hand(value):
 def _verify_by_hand(value):
     """Raise a hint unless value is the by-hand KL within the tolerance."""
     if value is None:
-        raise _Hint("kl_by_hand is None: the exercise is not filled in yet. Replace "
-                    "`kl_by_hand = None` with your number.")
+        raise _not_done("kl_by_hand is None", stub="kl_by_hand = None")
     if isinstance(value, (str, bytes)):
         raise _Hint(f"kl_by_hand is the text {value!r:.40}; give a number, without quotes.")
     got = _as_numbers(value, "Your answer")

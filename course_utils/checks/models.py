@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from course_utils import models
 from course_utils.checks.core import (
+    _not_done,
     _run_check, _Hint, _call, _need_callable, _as_numbers, _show, _kind, _describe,
 )
 
@@ -200,8 +201,7 @@ def _build(fn, latent_dim):
                         "function a latent_dim parameter.") from None
         raise
     if model is None:
-        raise _Hint("build_decoder returned None: the exercise is not filled in yet. Replace "
-                    "`return None  # your code here` with your code.")
+        raise _not_done("build_decoder returned None")
     if not isinstance(model, keras.Model):
         raise _Hint(f"build_decoder returned {_kind(model)}; return a keras.Model, e.g. "
                     "keras.Model(latent_inputs, outputs, name='decoder').")

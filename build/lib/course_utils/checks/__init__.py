@@ -1,0 +1,31 @@
+"""Exercise checks: test a student's answer, print ✓ or a hint, never raise.
+
+The exercise cell convention and the shared mechanism are in :mod:`course_utils.checks.core`;
+each module here holds the checks of one topic, and every reference answer comes from the
+course's topic modules (``kl``, ``latent``, ``measures``, ``models``). Chapters call them as
+``checks.check_...``.
+"""
+
+from course_utils.checks.autoencoder import check_conv_output_shape
+from course_utils.checks.faces import check_attribute_vector, check_project_out
+from course_utils.checks.kl import (
+    KL_BY_HAND_Z_LOG_VAR, KL_BY_HAND_Z_MEAN, check_kl_bug_fix, check_kl_by_hand,
+    check_kl_divergence, check_kl_per_dimension, check_kl_univariate,
+)
+from course_utils.checks.latent import check_class_shares, check_in_gap, check_ks_distance
+from course_utils.checks.models import check_decoder, check_sampling
+from course_utils.checks.vae import check_generate
+
+__all__ = [
+    # chapter 1
+    "check_conv_output_shape", "check_decoder",
+    # chapter 2
+    "check_class_shares", "check_in_gap", "check_ks_distance",
+    # chapter 3
+    "check_generate", "check_kl_divergence", "check_sampling",
+    # chapter 4
+    "KL_BY_HAND_Z_LOG_VAR", "KL_BY_HAND_Z_MEAN", "check_kl_bug_fix", "check_kl_by_hand",
+    "check_kl_univariate",
+    # chapters 5 and 6
+    "check_attribute_vector", "check_kl_per_dimension", "check_project_out",
+]

@@ -1,0 +1,134 @@
+"""The checks' shared mechanism: run a check, print ✓ or a hint, never raise.
+
+A check cell keeps what the rest of the chapter uses::
+
+    kl_fn = checks.check_kl_divergence(kl_divergence)
+
+A check prints "✓ ..." or "✗ ..." with a hint, never raises, and returns the student's answer
+when it passes and the reference implementation when it does not, so later cells still run.
+The cells of an exercise, and the markers in its answer cell, are described in
+:mod:`course_utils.editions`, which cuts the answers to their stubs for the students.
+"""
+
+import re
+import sysconfig
+import textwrap
+import traceback
+from pathlib import Path
+
+import numpy as np
+from keras import ops
+
+
+# ---------------------------------------------------------------------------------------------
+# The shared mechanism: run a check, turn anything that goes wrong into a printed hint.
+
+
+class _Hint(Exception):
+    """Why an answer fails and how to fix it."""
+
+
+class _Caveat(_Hint):
+    """An answer that is right but cannot serve the rest of the chapter as written."""
+
+
+class _NotDone(_Hint):
+    """The exercise's stub is still in place: nothing is wrong yet, it is just not done."""
+
+
+def _not_done(what, stub="return None  # your code here"):
+    """Return the hint for an unfilled exercise: what came back, and what to replace."""
+    return _NotDone(f"{what}: replace `{stub}` with your code.")
+
+
+def _run_check(name, verify, answer, reference, success):
+    """Run verify(answer); print ✓ or a hint; return the answer if it passed, else the reference."""
+    fallback = (f"The rest of the chapter uses the reference {_qualname(reference)} instead, so "
+                "it still runs. Fix your answer, run its cell, then this one again.")
+    try:
+        verify(answer)
+    except _Caveat as caveat:
+        _say(f"✓ {name}: {success}", f"But: {caveat}", fallback)
+        return reference
+    except _NotDone as hint:
+        _say(f"✗ {name} is not done yet. {hint}", fallback)
+        return reference
+    except _Hint as hint:
+        _say(f"✗ {name} is not right yet. {hint}", fallback)
+        return reference
+    except Exception as err:  # a bug the checks did not foresee must not stop the chapter
+        _say(f"✗ {name}: the check could not test your answer ({_describe(err)}).", fallback)
+        return reference
+    _say(f"✓ {name}: {success}")
+    return answer
+
+
+def _say(*paragraphs):
+    """Print paragraphs wrapped for a notebook, the later ones indented."""
+    for i, text in enumerate(paragraphs):
+        indent = "" if i == 0 else "  "
+        print(textwrap.fill(text, width=96, initial_indent=indent, subsequent_indent="  "))
+
+
+def _qualname(obj):
+    """Return module.name of a function or class, for messages."""
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', obj)}"
+
+
+def _call(what, fn, *args, **kwargs):
+    """Call the student's code; turn any exception into a hint that shows it."""
+    try:
+        return fn(*args, **kwargs)
+    except Exception as err:
+        raise _Hint(f"{what} raised {_describe(err)}") from None
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_LIBRARY = tuple(str(Path(p)) for p in (
+    Path(__file__).parents[1], sysconfig.get_paths()["stdlib"], sysconfig.get_paths()["purelib"],
+    sysconfig.get_paths()["platlib"]))
+
+
+def _describe(err):
+    """Return an exception as one short line: type, message, and the student's line it came from."""
+    text = _ANSI.sub("", str(err))
+    # Keras wraps the real error between a long preamble and a list of the arguments.
+    text = text.split("Error encountered:", 1)[-1].split("Arguments received by", 1)[0]
+    text = " ".join(text.split())
+    text = text if len(text) <= 300 else text[:297] + "..."
+    frames = [f for f in traceback.extract_tb(err.__traceback__)
+              if not f.filename.startswith(_LIBRARY + ("<frozen",)) and f.line]
+    where = f" (in `{frames[-1].line.strip()}`)" if frames else ""
+    return f"{type(err).__name__}: {text}{where}" if text else f"{type(err).__name__}{where}"
+
+
+def _need_callable(answer, name):
+    """Fail with a hint unless the answer is something that can be called."""
+    if answer is None:
+        raise _Hint(f"{name} is None: run the cell that defines it, then this one.")
+    if not callable(answer):
+        raise _Hint(f"{name} should be a function; it is {_kind(answer)}.")
+
+
+def _kind(obj):
+    """Return 'a str', 'an int', ...: what an object is, for messages."""
+    name = type(obj).__name__
+    return f"{'an' if name[0].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _as_numbers(out, what):
+    """Return the student's output as a float64 array, or fail with a hint on what it was."""
+    if out is None:
+        raise _not_done(f"{what} returned None")
+    if isinstance(out, (str, bytes)):
+        raise _Hint(f"{what} returned the text {out!r:.60}; return a tensor or a NumPy array.")
+    try:
+        return np.asarray(ops.convert_to_numpy(out), dtype=np.float64)
+    except Exception:
+        raise _Hint(f"{what} returned {_kind(out)}, not numbers; return a tensor or a NumPy "
+                    "array.") from None
+
+
+def _show(values):
+    """Return a few numbers as short text for messages: [1, -2, 0.359]."""
+    return "[" + ", ".join(f"{v:.3g}" for v in np.ravel(np.asarray(values, np.float64))) + "]"

@@ -1,0 +1,406 @@
+"""Checks for the KL divergence: the VAE's KL term, the univariate KL, by hand, per dimension.
+
+The right answers are :mod:`course_utils.kl`'s; the wrong ones that students write are made by
+:func:`_wrong_terms`, the per-dimension terms with one piece swapped for a wrong one.
+"""
+
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from course_utils.checks.core import (
+    _not_done,
+    _as_numbers, _call, _Caveat, _describe, _Hint, _need_callable, _run_check, _show,
+)
+from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension, kl_terms
+
+
+def _wrong_terms(mean, log_var, log_var_term=None, variance=None, one=1.0, mean_sq=None):
+    """Return -1/2 (one + log σ² - μ² - σ²) per dimension with the given pieces swapped in.
+
+    Only for making wrong answers: with no piece swapped it is kl.kl_terms in float64.
+    """
+    log_var_term = log_var if log_var_term is None else log_var_term
+    variance = np.exp(log_var) if variance is None else variance
+    mean_sq = mean**2 if mean_sq is None else mean_sq
+    return -0.5 * (one + log_var_term - mean_sq - variance)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 3: the KL term of the VAE's loss.
+
+
+def check_kl_divergence(fn):
+    """Check kl_divergence(z_mean, z_log_var) against the closed form."""
+    success = ("matches the closed form on 4 batches, including q equal to the prior (KL = 0), "
+               "a single latent dimension and a batch of one.")
+    return _run_check("kl_divergence", _verify_kl, fn, kl_closed_form, success)
+
+
+def _kl_cases():
+    """Return (z_mean, z_log_var) float32 test batches, the typical one first."""
+    rng = np.random.default_rng(0)
+    cases = [
+        (rng.normal(size=(8, 4)), rng.uniform(-2.0, 1.5, size=(8, 4))),
+        (np.zeros((3, 4)), np.zeros((3, 4))),  # q is the prior: KL = 0
+        (np.array([[1.0], [0.0], [-2.0]]), np.array([[0.0], [1.0], [-3.0]])),  # one dimension
+        (3.0 * rng.normal(size=(1, 6)), rng.uniform(-4.0, 3.0, size=(1, 6))),  # a batch of one
+    ]
+    return [(m.astype("float32"), v.astype("float32")) for m, v in cases]
+
+
+def _kl_formula(m, lv, log_var=None, var=None, one=1.0, mean_sq=None):
+    """Return a wrong KL per sample: kl.kl_closed_form with pieces swapped (see _wrong_terms)."""
+    return np.sum(_wrong_terms(m, lv, log_var_term=log_var, variance=var, one=one,
+                               mean_sq=mean_sq), axis=-1)
+
+
+# Wrong answers students write, as (what it computes, hint); checked in this order.
+_KL_MISTAKES = [
+    (lambda m, lv: -_kl_formula(m, lv),
+     "The sign is wrong: KL = -1/2 Σ (1 + log σ² - μ² - σ²), which is never negative."),
+    (lambda m, lv: 2.0 * _kl_formula(m, lv),
+     "Your values are twice the KL: the factor 1/2 in front of the sum is missing."),
+    (lambda m, lv: _kl_formula(m, lv) / m.shape[-1],
+     "You take the mean over the latent dimensions; the KL is their sum (ops.sum, axis=-1)."),
+    (lambda m, lv: _kl_formula(m, lv, var=lv),
+     "You used the log-variance as the variance: σ² is exp(z_log_var), not z_log_var."),
+    (lambda m, lv: _kl_formula(m, lv, var=np.exp(0.5 * lv)),
+     "You used the standard deviation exp(0.5 * z_log_var) as the variance: σ² = exp(z_log_var)."),
+    (lambda m, lv: _kl_formula(m, lv, log_var=0.5 * lv, var=np.exp(0.5 * lv)),
+     "You used log σ and σ where the formula has log σ² = z_log_var and σ² = exp(z_log_var)."),
+    (lambda m, lv: _kl_formula(m, lv, one=0.0),
+     "The 1 inside the sum is missing: at z_mean = 0, z_log_var = 0 the KL must be 0."),
+    (lambda m, lv: _kl_formula(m, lv, mean_sq=m),
+     "z_mean must be squared inside the sum (ops.square(z_mean))."),
+    (lambda m, lv: _kl_formula(lv, m),
+     "The arguments are swapped: the function is called as kl_divergence(z_mean, z_log_var)."),
+]
+
+
+def _verify_kl(fn):
+    """Raise a hint unless fn computes the KL per sample, also inside a compiled graph."""
+    _need_callable(fn, "kl_divergence")
+    cases = _kl_cases()
+    outs = []
+    for m, lv in cases:
+        # Copies: an answer that changes its inputs in place must not change the test.
+        out = _call("kl_divergence(z_mean, z_log_var)", fn, m.copy(), lv.copy())
+        out = _as_numbers(out, "kl_divergence")
+        _check_kl_shape(out, m.shape)
+        outs.append(out)
+    _check_kl_values(outs, cases)
+    _check_kl_in_graph(fn, cases[0])
+
+
+def _check_kl_shape(out, shape):
+    """Fail unless there is one value per sample: shape (batch,)."""
+    batch, dims = shape
+    if out.shape == (batch,):
+        return
+    if out.shape == (batch, dims) and dims > 1:
+        raise _Hint(f"You return one value per latent dimension, shape {out.shape}; sum over the "
+                    "last axis (axis=-1) to get one KL value per sample.")
+    if out.shape == (batch, 1):
+        raise _Hint(f"Your result has shape {out.shape}; return shape ({batch},), one value per "
+                    "sample (no keepdims).")
+    if out.size == 1 and batch > 1:
+        raise _Hint("You return a single number for the whole batch; return one value per "
+                    f"sample, shape ({batch},): sum over the latent axis only (axis=-1). The "
+                    "training step averages over the batch itself.")
+    raise _Hint(f"Your result has shape {out.shape}; it should be ({batch},), one KL value per "
+                "sample.")
+
+
+def _check_kl_values(outs, cases):
+    """Fail with the likeliest mistake unless the values match the closed form."""
+    got = np.concatenate(outs)
+    expected = np.concatenate([ops.convert_to_numpy(kl_closed_form(m, lv)) for m, lv in cases])
+    if _close_float32(got, expected):
+        return
+    if not np.all(np.isfinite(got)):
+        raise _Hint("Your values contain NaN or inf. z_log_var is already a logarithm (log σ²): "
+                    "do not take its log, and use exp(z_log_var) for the variance.")
+    for mistake, hint in _KL_MISTAKES:
+        variant = np.concatenate([mistake(m.astype("float64"), lv.astype("float64"))
+                                  for m, lv in cases])
+        if _close_float32(got, variant):
+            raise _Hint(hint)
+    m, lv = cases[2]  # one latent dimension: easy to follow by hand
+    raise _Hint(f"Your values differ from the closed form. For z_mean = 0 and z_log_var = 0 the "
+                f"KL is 0, yours gives {_show(outs[1])}; for z_mean = {_show(m[:, 0])} and "
+                f"z_log_var = {_show(lv[:, 0])} (one dimension) it is "
+                f"{_show(kl_closed_form(m, lv))}, yours gives {_show(outs[2])}.")
+
+
+def _close_float32(a, b):
+    """Return whether two arrays of KL values agree to float32 accuracy."""
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def _check_kl_in_graph(fn, case):
+    """Fail softly unless fn also runs on symbolic tensors, as inside model.fit."""
+    spec = tf.TensorSpec((None, case[0].shape[1]), tf.float32)  # batch size unknown, as in fit
+    try:
+        out = tf.function(fn, input_signature=(spec, spec), autograph=False)(*case)
+        ok = _close_float32(np.asarray(out, dtype=np.float64),
+                            np.asarray(kl_closed_form(*case), dtype=np.float64))
+    except Exception as err:
+        raise _Caveat("it does not run inside a compiled training step, where the inputs are "
+                      "symbolic tensors of unknown batch size: write it with keras.ops instead "
+                      f"of NumPy or Python loops. It raised {_describe(err)}") from None
+    if not ok:
+        raise _Caveat("inside a compiled training step it gives other values; write it with "
+                      "keras.ops instead of NumPy or Python loops.")
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 4: KL(N(mu, sigma^2) || N(0, 1)) from the mean and the standard deviation.
+
+# (mu, sigma) test values: both signs of mu, sigma below and above 1, and q = p (KL = 0).
+_UNIVARIATE_MU = np.array([0.0, 1.0, -2.0, 0.5, 3.0, 0.0, -0.7])
+_UNIVARIATE_SIGMA = np.array([1.0, 1.0, 0.5, 2.0, 0.2, 0.1, 1.6])
+
+
+def _kl_std(mu, sigma, var=None, log_var=None, one=1.0, mean_sq=None):
+    """Return a wrong KL(N(mu, sigma^2) || N(0, 1)) with one term swapped (see _wrong_terms)."""
+    return _wrong_terms(mu, np.log(sigma**2), log_var_term=log_var, variance=var, one=one,
+                        mean_sq=mean_sq)
+
+
+# Wrong answers students write, as (what it computes, hint); checked in this order.
+_UNIVARIATE_MISTAKES = [
+    (lambda m, s: -_kl_std(m, s),
+     "The sign is wrong: KL = 1/2 (μ² + σ² - 1 - log σ²), which is never negative."),
+    (lambda m, s: 2.0 * _kl_std(m, s),
+     "Your values are twice the KL: the factor 1/2 is missing."),
+    (lambda m, s: _kl_std(m, s, var=s, log_var=np.log(s)),
+     ("You used sigma as the variance: sigma is the standard deviation, so the variance is "
+      "sigma**2 and log σ² = 2 log sigma.")),
+    (lambda m, s: _kl_std(m, s, log_var=np.log(s)),
+     "You used log sigma where the formula has log σ² = 2 * log(sigma)."),
+    (lambda m, s: _kl_std(m, s, var=s),
+     "You used sigma where the formula has the variance σ² = sigma**2."),
+    (lambda m, s: _kl_std(m, s, var=np.exp(s), log_var=s),
+     ("You treated sigma as a log-variance (σ² = exp(sigma)); here sigma is the standard "
+      "deviation itself: σ² = sigma**2.")),
+    (lambda m, s: _kl_std(m, s, one=0.0),
+     "The -1 is missing: at mu = 0, sigma = 1 (q equal to p) the KL must be 0."),
+    (lambda m, s: _kl_std(m, s, mean_sq=m),
+     "mu must be squared (mu**2)."),
+    (lambda m, s: _kl_std(m, s, mean_sq=np.abs(m)),
+     "mu must be squared (mu**2), not taken as its absolute value."),
+]
+
+
+def check_kl_univariate(fn):
+    """Check kl_univariate(mu, sigma) = KL(N(mu, sigma^2) || N(0, 1)) elementwise."""
+    success = (f"matches the closed form for {len(_UNIVARIATE_MU)} pairs (mu, sigma), including "
+               "q equal to p (KL = 0), on arrays and on plain floats.")
+    return _run_check("kl_univariate", _verify_kl_univariate, fn, kl_normal, success)
+
+
+def _verify_kl_univariate(fn):
+    """Raise a hint unless fn(mu, sigma) computes the KL elementwise, on arrays and floats."""
+    _need_callable(fn, "kl_univariate")
+    mu, sigma = _UNIVARIATE_MU, _UNIVARIATE_SIGMA
+    out = _as_numbers(_call("kl_univariate(mu, sigma)", fn, mu.copy(), sigma.copy()),
+                      "kl_univariate")
+    if out.shape != mu.shape:
+        what = ("a single number" if out.size == 1 else f"shape {out.shape}")
+        raise _Hint(f"For arrays mu and sigma of shape {mu.shape} you return {what}; compute "
+                    "elementwise, one KL value per pair (no sum or mean).")
+    expected = kl_normal(mu, sigma)
+    if not _close(out, expected):
+        if not np.all(np.isfinite(out)):
+            raise _Hint("Your values contain NaN or inf: use np.log (not math.log) and take the "
+                        "log of sigma**2, which is positive.")
+        for mistake, hint in _UNIVARIATE_MISTAKES:
+            if _close(out, mistake(mu, sigma)):
+                raise _Hint(hint)
+        raise _Hint(f"Your values differ from 1/2 (μ² + σ² - 1 - log σ²). For mu = "
+                    f"{_show(mu[:3])} and sigma = {_show(sigma[:3])} the KL is "
+                    f"{_show(expected[:3])}; yours gives {_show(out[:3])}.")
+    scalar = _as_numbers(_call("kl_univariate(1.0, 0.5)", fn, 1.0, 0.5), "kl_univariate")
+    if scalar.size != 1 or not _close(scalar.reshape(()), kl_normal(1.0, 0.5)):
+        raise _Hint(f"On plain floats, kl_univariate(1.0, 0.5) should be "
+                    f"{float(kl_normal(1.0, 0.5)):.4f}; yours gives {_show(scalar)}. Use NumPy "
+                    "functions (np.log), which work on floats and arrays alike.")
+
+
+def _close(a, b):
+    """Return whether two arrays of KL values agree to float64 accuracy (with some slack)."""
+    return a.shape == np.shape(b) and np.allclose(a, b, rtol=1e-6, atol=1e-8)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 4: the KL of one encoder output, computed by hand.
+
+# The encoder output the exercise gives: one image, four latent dimensions.
+KL_BY_HAND_Z_MEAN = (0.8, -1.5, 0.1, 0.0)
+KL_BY_HAND_Z_LOG_VAR = (-0.5, -2.0, 0.2, 0.0)
+KL_BY_HAND_TOLERANCE = 1e-3  # the answer must be right to three decimals
+
+
+def kl_by_hand_reference():
+    """Return the KL of the by-hand exercise's encoder output, summed over its dims."""
+    return float(kl_closed_form(*_by_hand_inputs()))
+
+
+def _by_hand_inputs():
+    """Return the exercise's z_mean and z_log_var as float64 arrays."""
+    return np.array(KL_BY_HAND_Z_MEAN), np.array(KL_BY_HAND_Z_LOG_VAR)
+
+
+_BY_HAND_MISTAKES = [
+    (lambda m, lv: -_kl_formula(m, lv),
+     ("The sign is wrong: the KL is never negative. The bracket (1 + log σ² - μ² - σ²) is at most "
+      "0 in every dimension, and the -1/2 in front makes the sum positive.")),
+    (lambda m, lv: _kl_formula(m, lv) / len(m),
+     "You took the mean over the four latent dimensions; the KL of one image is their sum."),
+    (lambda m, lv: _kl_formula(m, lv, var=lv),
+     "You used z_log_var as the variance: σ² = exp(z_log_var)."),
+    (lambda m, lv: _kl_formula(m, lv, var=np.exp(0.5 * lv)),
+     "You used the standard deviation exp(z_log_var / 2) as the variance: σ² = exp(z_log_var)."),
+    (lambda m, lv: 2.0 * _kl_formula(m, lv),
+     "Your number is twice the KL: the factor 1/2 is missing."),
+    (lambda m, lv: _kl_formula(m, lv, one=0.0),
+     ("The 1 inside the bracket is missing: the last dimension (μ = 0, log σ² = 0) is exactly "
+      "the prior and must add 0.")),
+    (lambda m, lv: _kl_formula(m, lv, mean_sq=m),
+     "μ must be squared in every dimension."),
+]
+
+
+class _Number(float):
+    """A float that names where it comes from in a check's messages (which name functions)."""
+
+
+def check_kl_by_hand(value):
+    """Check a number: the KL of the by-hand exercise's encoder output, to 3 decimals."""
+    reference = _Number(kl_by_hand_reference())
+    reference.__module__ = __name__
+    reference.__qualname__ = f"kl_by_hand_reference(), {reference:.4f},"
+    success = f"KL = {reference:.3f} nats, right to {KL_BY_HAND_TOLERANCE:g}."
+    return _run_check("kl_by_hand", _verify_by_hand, value, reference, success)
+
+
+def _verify_by_hand(value):
+    """Raise a hint unless value is the by-hand KL within the tolerance."""
+    if value is None:
+        raise _not_done("kl_by_hand is None", stub="kl_by_hand = None")
+    if isinstance(value, (str, bytes)):
+        raise _Hint(f"kl_by_hand is the text {value!r:.40}; give a number, without quotes.")
+    got = _as_numbers(value, "Your answer")
+    m, lv = _by_hand_inputs()
+    if got.size == len(m) and got.size > 1:
+        per_dim = ops.convert_to_numpy(kl_terms(m, lv))
+        hint = ("These are the four per-dimension terms: add them up for the KL of the image."
+                if np.allclose(got.ravel(), per_dim, atol=KL_BY_HAND_TOLERANCE) else
+                "Give one number, the KL summed over the four latent dimensions.")
+        raise _Hint(f"You gave {got.size} numbers {_show(got)}. {hint}")
+    if got.size != 1:
+        raise _Hint(f"Give one number, the KL summed over the latent dimensions; you gave "
+                    f"{got.size} numbers.")
+    got = float(got.ravel()[0])
+    if abs(got - kl_by_hand_reference()) <= KL_BY_HAND_TOLERANCE:
+        return
+    for mistake, hint in _BY_HAND_MISTAKES:
+        if abs(got - float(mistake(m, lv))) <= KL_BY_HAND_TOLERANCE:
+            raise _Hint(hint)
+    raise _Hint(f"{got:.4f} is not the KL. Compute 1/2 (μ² + σ² - 1 - log σ²) in each dimension, "
+                "with σ² = exp(z_log_var) and log σ² = z_log_var, then add the four terms.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 4: spot the bugs in a KL term.
+
+
+def _kl_buggy_values(m, lv):
+    """Return what the exercise's buggy KL computes: a mean over dims, z_log_var as variance."""
+    return _kl_formula(m, lv, var=lv) / m.shape[-1]
+
+
+def check_kl_bug_fix(fn):
+    """Check the fixed kl_divergence(z_mean, z_log_var) of the spot-the-bug exercise."""
+    success = ("both bugs are fixed: it matches the closed form on 4 batches, including q equal "
+               "to the prior, and runs inside a compiled training step.")
+    return _run_check("kl_divergence", _verify_bug_fix, fn, kl_closed_form, success)
+
+
+def _verify_bug_fix(fn):
+    """Raise a hint if fn still has both bugs, else run the chapter 3 KL check on it."""
+    _need_callable(fn, "kl_divergence")
+    m = np.array([[1.0, -0.5, 2.0], [0.3, 0.0, -1.2]], dtype="float32")
+    lv = np.array([[-1.0, 0.5, -2.0], [0.0, -0.7, 1.0]], dtype="float32")
+    out = _as_numbers(_call("kl_divergence(z_mean, z_log_var)", fn, m.copy(), lv.copy()),
+                      "kl_divergence")
+    buggy = _kl_buggy_values(m.astype("float64"), lv.astype("float64"))
+    if out.shape == buggy.shape and np.allclose(out, buggy, rtol=1e-4, atol=1e-4):
+        raise _Hint("It still gives the buggy function's values: both bugs are still in. Compare "
+                    "each term with -1/2 Σ_j (1 + log σ_j² - μ_j² - σ_j²), where z_log_var "
+                    "holds log σ², and look at how the dimensions are combined.")
+    _verify_kl(fn)  # one bug left, or any other mistake: chapter 3's hints name it
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5: which latent dimensions carry information.
+
+
+def check_kl_per_dimension(fn):
+    """Check kl_per_dimension(z_mean, z_log_var): shape (d,), the batch mean per dim."""
+    success = ("one KL value per latent dimension, averaged over the faces, on 3 batches "
+               "including one where q is the prior (KL = 0).")
+    return _run_check("kl_per_dimension", _verify_kl_per_dimension, fn, kl_per_dimension, success)
+
+
+def _kl_dimension_cases():
+    """Return (z_mean, z_log_var) float32 batches of shape (n, d), n != d."""
+    rng = np.random.default_rng(5)
+    cases = [(rng.normal(size=(12, 5)), rng.uniform(-2.5, 1.0, size=(12, 5))),
+             (np.zeros((4, 3)), np.zeros((4, 3))),  # q is the prior: every dimension 0
+             (2.0 * rng.normal(size=(3, 7)), rng.uniform(-4.0, 0.5, size=(3, 7)))]
+    return [(m.astype("float32"), v.astype("float32")) for m, v in cases]
+
+
+# Wrong answers students write, as (what it computes, hint); checked in this order.
+_KL_DIMENSION_MISTAKES = [
+    (lambda m, lv: _wrong_terms(m, lv).sum(axis=0),
+     "You sum over the faces; average them instead (mean over axis 0), so the value does not "
+     "grow with the number of faces."),
+    (lambda m, lv: -_wrong_terms(m, lv).mean(axis=0),
+     "The sign is wrong: KL = -1/2 (1 + log σ² - μ² - σ²) is never negative."),
+    (lambda m, lv: 2.0 * _wrong_terms(m, lv).mean(axis=0),
+     "Your values are twice the KL: the factor 1/2 is missing."),
+    (lambda m, lv: _wrong_terms(m, lv, variance=lv).mean(axis=0),
+     "You used the log-variance as the variance: σ² is exp(z_log_var)."),
+    (lambda m, lv: _wrong_terms(m, lv, one=0.0).mean(axis=0),
+     "The 1 inside the bracket is missing: at z_mean = 0, z_log_var = 0 the KL must be 0."),
+]
+
+
+def _verify_kl_per_dimension(fn):
+    """Raise a hint unless fn gives the mean KL of every latent dimension."""
+    _need_callable(fn, "kl_per_dimension")
+    for m, lv in _kl_dimension_cases():
+        out = _as_numbers(_call("kl_per_dimension(z_mean, z_log_var)", fn, m.copy(), lv.copy()),
+                          "kl_per_dimension")
+        n, d = m.shape
+        if out.shape == (n,):
+            raise _Hint(f"You return one value per face, shape ({n},); the question is per latent "
+                        f"dimension: average over the faces (axis=0) to get shape ({d},).")
+        if out.shape == (n, d):
+            raise _Hint(f"You return every face's value, shape {out.shape}; average over the "
+                        f"faces (axis=0) to get one value per dimension, shape ({d},).")
+        if out.shape != (d,):
+            raise _Hint(f"Your result has shape {out.shape}; it should be ({d},), one value per "
+                        "latent dimension.")
+        expected = kl_per_dimension(m, lv)
+        if np.allclose(out, expected, rtol=1e-4, atol=1e-5):
+            continue
+        for mistake, hint in _KL_DIMENSION_MISTAKES:
+            if np.allclose(out, mistake(m.astype(np.float64), lv.astype(np.float64)),
+                           rtol=1e-4, atol=1e-5):
+                raise _Hint(hint)
+        raise _Hint(f"For z_mean of shape {m.shape} your values are {_show(out[:4])}..., the "
+                    f"mean KL per dimension is {_show(expected[:4])}...: average "
+                    "-1/2 (1 + log σ² - μ² - σ²) over the faces.")

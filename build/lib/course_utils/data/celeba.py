@@ -1,0 +1,575 @@
+"""CelebA in its Kaggle layout: a streaming loader and the procedural stand-in.
+
+The loader reads CelebA as the Kaggle download ("CelebFaces Attributes (CelebA) Dataset",
+jessicali9530/celeba-dataset) unpacks it::
+
+    ROOT/img_align_celeba/img_align_celeba/000001.jpg, 000002.jpg, ...   (178 x 218 JPEGs)
+    ROOT/list_attr_celeba.csv     image_id,5_o_Clock_Shadow,...,Young   values 1 or -1
+
+``write_synthetic_celeba`` writes the procedural stand-in (``course_utils.data.faces``) in the
+same layout, so the loader reads either unchanged. The stand-in's images are 64 x 64, and its
+CSV holds only the attributes the renderer draws (``faces.ATTRIBUTES``: Bangs, Black_Hair,
+Blond_Hair, Brown_Hair, Eyeglasses, Male, Mustache, Smiling, Wearing_Hat), in the same relative
+order as CelebA's 40 columns.
+"""
+
+import csv
+import difflib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import warnings
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+from PIL import Image
+
+from course_utils.cache import cache_root
+from course_utils.data import faces
+from course_utils.settings import SOURCES
+
+IMAGE_DIR = Path("img_align_celeba", "img_align_celeba")
+CSV_NAME = "list_attr_celeba.csv"
+CELEBA_ATTRIBUTES = (
+    "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", "Bags_Under_Eyes", "Bald", "Bangs",
+    "Big_Lips", "Big_Nose", "Black_Hair", "Blond_Hair", "Blurry", "Brown_Hair",
+    "Bushy_Eyebrows", "Chubby", "Double_Chin", "Eyeglasses", "Goatee", "Gray_Hair",
+    "Heavy_Makeup", "High_Cheekbones", "Male", "Mouth_Slightly_Open", "Mustache", "Narrow_Eyes",
+    "No_Beard", "Oval_Face", "Pale_Skin", "Pointy_Nose", "Receding_Hairline", "Rosy_Cheeks",
+    "Sideburns", "Smiling", "Straight_Hair", "Wavy_Hair", "Wearing_Earrings", "Wearing_Hat",
+    "Wearing_Lipstick", "Wearing_Necklace", "Wearing_Necktie", "Young",
+)
+STANDIN_ATTRIBUTES = faces.ATTRIBUTES  # already in CelebA's column order
+SHUFFLE_BUFFER = 10_000  # file names, not images: about a megabyte
+MARKER_NAME = ".synthetic_celeba.json"  # written last, names the stand-in's parameters
+_STANDIN_VERSION = 1
+_STAGING_PREFIX = ".synthetic_celeba-"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
+_HOW_TO_GET = (
+    "Download CelebA from Kaggle (jessicali9530/celeba-dataset) and unzip it into ROOT, or "
+    "write the procedural stand-in there with "
+    "course_utils.data.celeba.write_synthetic_celeba(ROOT)."
+)
+
+
+class CelebANotFoundError(FileNotFoundError):
+    """A folder or file of CelebA's layout is missing."""
+
+
+class CelebAFormatError(ValueError):
+    """list_attr_celeba.csv is malformed, or no image can be read."""
+
+
+class UnknownAttributeError(KeyError):
+    """A requested attribute is not a column of list_attr_celeba.csv."""
+
+    def __str__(self):
+        return str(self.args[0])  # KeyError would quote the whole message
+
+
+class UnreadableImagesWarning(UserWarning):
+    """Some listed images cannot be decoded; they are left out of the dataset."""
+
+
+# --- loading ----------------------------------------------------------------
+
+
+def load_celeba(root, attributes=None, image_size=64, batch_size=None, shuffle=False, seed=0,
+                limit=None, check_files=True, offset=0):
+    """Stream CelebA from ROOT as a tf.data.Dataset of float32 images in [0, 1].
+
+    Each image is centre-cropped to a square and resized to image_size x image_size x 3. With
+    ``attributes`` (a name or a list of names from list_attr_celeba.csv), each element is
+    ``(image, attrs)`` with attrs float32 0/1 in the order asked. Images come in file-name order
+    (the first ``limit`` of them when given, after skipping the first ``offset``), shuffled if
+    asked (file names are shuffled before decoding, in a bounded buffer, so memory does not
+    grow with the dataset), batched if
+    ``batch_size`` is given, and prefetched. With ``check_files``, every listed file is first
+    checked to look like a whole JPEG or PNG; the ones that do not are reported in an
+    UnreadableImagesWarning and left out. Any image that still fails to decode is dropped by
+    the pipeline.
+    """
+    image_dir, csv_path = find_celeba(root)
+    _check_options(image_size, batch_size, limit)
+    ids, columns, rows = _read_csv(csv_path)
+    names = _attribute_names(attributes, columns, csv_path)
+    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
+        raise ValueError(f"offset must be a whole number of at least 0; got {offset!r}.")
+    order = sorted(range(len(ids)), key=ids.__getitem__)
+    order = order[offset:None if limit is None else offset + limit]
+    ids = [ids[i] for i in order]
+    _check_listed_files(ids, image_dir, csv_path)
+    labels = None if names is None else _attribute_values(
+        [rows[i] for i in order], ids, columns, names, csv_path)
+    paths = [os.path.join(image_dir, name) for name in ids]
+    if check_files:
+        keep = _drop_unreadable(paths, image_dir)
+        paths = [paths[i] for i in keep]
+        labels = None if labels is None else labels[keep]
+    return _pipeline(paths, labels, image_size, batch_size, shuffle, seed)
+
+
+def find_celeba(root):
+    """Return CelebA's image folder and attribute CSV under ROOT, or explain what is wrong."""
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise CelebANotFoundError(f"The CelebA folder {root} does not exist. {_HOW_TO_GET}")
+    if not root.is_dir():
+        raise CelebANotFoundError(f"{root} is a file; pass the folder that holds "
+                                  f"{IMAGE_DIR.as_posix()}/ and {CSV_NAME}"
+                                  f"{f' ({root.parent})' if root.name == CSV_NAME else ''}.")
+    image_dir = root / IMAGE_DIR
+    if not image_dir.is_dir():
+        raise CelebANotFoundError(_layout_hint(root))
+    csv_path = root / CSV_NAME
+    if not csv_path.is_file():
+        hint = (" It holds list_attr_celeba.txt, the original format; this loader reads the "
+                "Kaggle CSV: get list_attr_celeba.csv from the Kaggle download."
+                if (root / "list_attr_celeba.txt").exists() else f" {_HOW_TO_GET}")
+        raise CelebANotFoundError(f"The attribute file {csv_path} is missing.{hint}")
+    return image_dir, csv_path
+
+
+def list_attributes(root):
+    """Return the attribute names in ROOT's list_attr_celeba.csv."""
+    _, csv_path = find_celeba(root)
+    return _read_csv(csv_path)[1]
+
+
+def _layout_hint(root):
+    """Explain why ROOT lacks img_align_celeba/img_align_celeba and which folder to pass."""
+    expected = (f"Expected the Kaggle layout ROOT/{IMAGE_DIR.as_posix()}/*.jpg and "
+                f"ROOT/{CSV_NAME}, but {root / IMAGE_DIR} does not exist.")
+    if root.name == IMAGE_DIR.name:
+        if root.parent.name == IMAGE_DIR.name:
+            return (f"{root} is the image folder itself. Pass the dataset root "
+                    f"{root.parent.parent} instead.")
+        if (root / IMAGE_DIR.name).is_dir():
+            return (f"{root} is the outer image folder. Pass the dataset root {root.parent} "
+                    "instead.")
+        return (f"{expected} {root} holds the images one level deep; the Kaggle layout nests "
+                f"them twice: move them into {root.parent / IMAGE_DIR} and put {CSV_NAME} in "
+                f"{root.parent}, then pass {root.parent}.")
+    for child in _subfolders(root):
+        if (child / IMAGE_DIR).is_dir():
+            return f"{expected} The layout is one level down: pass {child} instead."
+    if (root / IMAGE_DIR.name).is_dir():
+        return (f"{expected} {root / IMAGE_DIR.name} holds the images one level deep; move them "
+                f"into {root / IMAGE_DIR}.")
+    return f"{expected} {_HOW_TO_GET}"
+
+
+def _subfolders(root, most=200):
+    """Return up to `most` subfolders of root, sorted by name (never walks a huge folder)."""
+    found = []
+    with os.scandir(root) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                found.append(Path(entry.path))
+                if len(found) >= most:
+                    break
+    return sorted(found)
+
+
+def _check_options(image_size, batch_size, limit):
+    """Check the loader's numeric options, naming the bad one."""
+    for name, value, optional in (("image_size", image_size, False),
+                                  ("batch_size", batch_size, True), ("limit", limit, True)):
+        if optional and value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            allowed = "a positive int" + (" or None" if optional else "")
+            raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+
+
+def _read_csv(csv_path):
+    """Read list_attr_celeba.csv as (image ids, attribute names, rows of value strings)."""
+    with open(csv_path, newline="", encoding="utf-8-sig") as fh:  # -sig: drop a BOM
+        reader = csv.reader(fh)
+        header = [name.strip() for name in next(reader, [])]
+        rows = [row for row in reader if row]
+    if "image_id" not in header:
+        raise CelebAFormatError(f"{csv_path} has no image_id column (its header starts "
+                                f"{header[:4]}). The Kaggle list_attr_celeba.csv starts "
+                                "with image_id; re-download it.")
+    id_col = header.index("image_id")
+    for line, row in enumerate(rows, start=2):
+        if len(row) != len(header):
+            raise CelebAFormatError(f"{csv_path}, line {line}: {len(row)} fields, but the "
+                                    f"header has {len(header)}. The file looks damaged; "
+                                    "re-download it.")
+    ids = [row[id_col].strip() for row in rows]
+    _check_ids(ids, csv_path)
+    columns = [name for name in header if name != "image_id"]
+    keep = [j for j, name in enumerate(header) if name != "image_id"]
+    return ids, columns, [[row[j] for j in keep] for row in rows]
+
+
+def _check_ids(ids, csv_path):
+    """Check that image ids are plain, unique file names."""
+    if not ids:
+        raise CelebAFormatError(f"{csv_path} lists no images.")
+    bad = [name for name in ids if os.path.basename(name) != name or name in ("", ".", "..")]
+    if bad:
+        raise CelebAFormatError(f"{csv_path}: image_id must be a plain file name; got {bad[0]!r}.")
+    if len(set(ids)) != len(ids):
+        seen, twice = set(), None
+        for name in ids:
+            if name in seen:
+                twice = name
+                break
+            seen.add(name)
+        raise CelebAFormatError(f"{csv_path} lists {twice} more than once.")
+
+
+def _attribute_names(attributes, columns, csv_path):
+    """Return the requested attribute names as a list (None for none), checking each exists."""
+    if attributes is None:
+        return None
+    names = [attributes] if isinstance(attributes, str) else list(attributes)
+    if not names:
+        raise ValueError("attributes is empty; pass None for images only, or attribute names.")
+    for name in names:
+        if name not in columns:
+            raise UnknownAttributeError(_unknown_attribute_message(name, columns, csv_path))
+    return names
+
+
+def _unknown_attribute_message(name, columns, csv_path):
+    """Say that an attribute is not in the CSV, with close matches and the available names."""
+    by_lower = {column.lower(): column for column in columns}
+    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.6)
+    guess = f" Did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""
+    return (f"Attribute {name!r} is not a column of {csv_path}.{guess} "
+            f"Available: {', '.join(columns)}.")
+
+
+def _attribute_values(rows, ids, columns, names, csv_path):
+    """Return the named attributes of each row as float32 0/1, checking values are 1 or -1."""
+    values = np.empty((len(rows), len(names)), np.float32)
+    for k, name in enumerate(names):
+        j = columns.index(name)
+        cells = np.array([row[j].strip() for row in rows])
+        ok = (cells == "1") | (cells == "-1")
+        if not ok.all():
+            i = int(np.argmin(ok))
+            raise CelebAFormatError(f"{csv_path}: column {name} holds {str(cells[i])!r} for "
+                                    f"{ids[i]}; values must be 1 or -1.")
+        values[:, k] = cells == "1"
+    return values
+
+
+def _check_listed_files(ids, image_dir, csv_path):
+    """Raise if images listed in the CSV are missing from the image folder."""
+    with os.scandir(image_dir) as entries:
+        present = {entry.name for entry in entries}
+    missing = [name for name in ids if name not in present]
+    if missing:
+        raise CelebANotFoundError(
+            f"{len(missing)} of the {len(ids)} images listed in {csv_path} are missing from "
+            f"{image_dir}, e.g. {', '.join(missing[:5])}. Unzip the whole download again; "
+            "to use the first images only, pass limit.")
+
+
+def _drop_unreadable(paths, image_dir):
+    """Return the indices of the files that look decodable; warn about the others."""
+    with ThreadPoolExecutor(max_workers=16) as pool:  # file reads wait on the disk, not the CPU
+        problems = list(pool.map(_image_problem, paths, chunksize=256))
+    bad = [i for i, problem in enumerate(problems) if problem]
+    if bad:
+        shown = "; ".join(f"{os.path.basename(paths[i])} ({problems[i]})" for i in bad[:5])
+        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
+        warnings.warn(f"Skipped {len(bad)} of {len(paths)} CelebA images in {image_dir} that "
+                      f"cannot be decoded: {shown}{more}. They are left out of the dataset.",
+                      UnreadableImagesWarning, stacklevel=3)
+    if len(bad) == len(paths):
+        raise CelebAFormatError(f"None of the {len(paths)} images in {image_dir} can be read.")
+    return np.array([i for i, problem in enumerate(problems) if not problem], dtype=np.int64)
+
+
+def _image_problem(path):
+    """Return why a file cannot be a whole JPEG or PNG image, or None if it looks whole."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(size - 32, 0))
+            tail = fh.read()
+    except OSError as error:
+        return f"unreadable: {error.strerror}"
+    if size == 0:
+        return "empty file"
+    if head.startswith(b"\xff\xd8"):
+        # Some writers pad after the end marker; tolerate trailing zeros and newlines.
+        whole = tail.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
+        return None if whole else "truncated JPEG: no end marker"
+    if head == _PNG_SIGNATURE:
+        return None if tail.endswith(_PNG_END) else "truncated PNG: no IEND chunk"
+    return "not a JPEG or PNG file"
+
+
+def _pipeline(paths, labels, image_size, batch_size, shuffle, seed):
+    """Build the streaming pipeline: names -> shuffle -> decode in parallel -> batch -> prefetch."""
+    if shuffle:
+        # Permute all file names once (cheap), then shuffle within a bounded buffer of names
+        # each epoch: every epoch differs, and images are decoded only after shuffling.
+        order = np.random.default_rng(seed).permutation(len(paths))
+        paths = [paths[i] for i in order]
+        labels = None if labels is None else labels[order]
+    names = tf.constant(paths, dtype=tf.string)
+    ds = tf.data.Dataset.from_tensor_slices(names if labels is None else (names, labels))
+    if shuffle:
+        ds = ds.shuffle(min(len(paths), SHUFFLE_BUFFER), seed=seed, reshuffle_each_iteration=True)
+
+    def load(path, *attrs):
+        image = _decode(path, image_size)
+        return (image, *attrs) if attrs else image
+
+    ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.ignore_errors()  # safety net: a file that passed the check but fails to decode
+    if batch_size:
+        ds = ds.batch(batch_size)
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def _decode(path, image_size):
+    """Read, decode, centre-crop to a square and resize one image to float32 in [0, 1]."""
+    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+    height, width = tf.shape(image)[0], tf.shape(image)[1]
+    side = tf.minimum(height, width)
+    image = tf.image.crop_to_bounding_box(image, (height - side) // 2, (width - side) // 2,
+                                          side, side)
+    image = tf.image.resize(image, (image_size, image_size), antialias=True)
+    return tf.clip_by_value(image / 255.0, 0.0, 1.0)
+
+
+# --- the procedural stand-in (appendix: data) --------------------------------------------------
+
+
+def write_synthetic_celeba(root, n=10_000, seed=0, chunk=1000):
+    """Write n procedural faces into ROOT in CelebA's Kaggle layout; return ROOT.
+
+    Deterministic by seed. Never overwrites: if ROOT already holds img_align_celeba/ or
+    list_attr_celeba.csv, it returns at once when they are a complete stand-in written with
+    the same n and seed, and raises FileExistsError otherwise. Files are written into a hidden
+    staging folder inside ROOT and moved into place when complete.
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int; got {n!r}.")
+    root = Path(root).expanduser()
+    params = {"generator": "course_utils.data.faces", "version": _STANDIN_VERSION,
+              "n": int(n), "seed": int(seed), "attributes": list(STANDIN_ATTRIBUTES)}
+    if _existing_standin(root, params):
+        return root
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_staging(root)
+    staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=root))
+    try:
+        factors = faces.sample_factors(n, seed)
+        _write_images(staging / IMAGE_DIR, factors, chunk)
+        _write_csv(staging / CSV_NAME, factors)
+        (staging / MARKER_NAME).write_text(json.dumps(params, indent=1))
+        for name in (IMAGE_DIR.parts[0], CSV_NAME, MARKER_NAME):  # the marker last
+            _move_new(staging / name, root / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
+def _existing_standin(root, params):
+    """Return True if ROOT holds this very stand-in; raise if it holds anything else of ours."""
+    if root.exists() and not root.is_dir():
+        raise FileExistsError(f"{root} is a file; pass a folder for the stand-in.")
+    targets = [root / IMAGE_DIR.parts[0], root / CSV_NAME, root / MARKER_NAME]
+    if not any(path.exists() for path in targets):
+        return False
+    marker = root / MARKER_NAME
+    try:
+        written = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        written = None
+    if written is None:
+        raise FileExistsError(
+            f"{root} already holds a dataset that write_synthetic_celeba did not write "
+            f"({', '.join(p.name for p in targets[:2] if p.exists())}); nothing is overwritten. "
+            "Choose another folder for the stand-in.")
+    if written != params:
+        raise FileExistsError(
+            f"{root} already holds a stand-in written with n={written.get('n')}, "
+            f"seed={written.get('seed')} (version {written.get('version')}); asked for "
+            f"n={params['n']}, seed={params['seed']} (version {params['version']}). Choose "
+            "another folder, or delete that one yourself to rewrite it.")
+    last = root / IMAGE_DIR / _file_name(params["n"])
+    if not ((root / CSV_NAME).is_file() and last.is_file()):
+        raise FileExistsError(f"The stand-in in {root} is incomplete (files were removed). "
+                              f"Delete what is left of it ({IMAGE_DIR.parts[0]}/, {CSV_NAME}, "
+                              f"{MARKER_NAME}) and write it again.")
+    return True
+
+
+def _remove_stale_staging(root, age_s=3600):
+    """Delete staging folders that an interrupted write of ours left in ROOT over an hour ago."""
+    for path in root.glob(_STAGING_PREFIX + "*"):
+        # Age, not name alone: a younger one may belong to a write still running elsewhere.
+        if path.is_dir() and time.time() - path.stat().st_mtime > age_s:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _move_new(source, target):
+    """Move source to target, refusing to replace anything already there."""
+    if target.exists():
+        raise FileExistsError(f"{target} appeared while the stand-in was written; nothing is "
+                              "overwritten. Choose another folder for the stand-in.")
+    source.rename(target)
+
+
+def _file_name(index):
+    """Return CelebA's file name for a 1-based image index: 000001.jpg."""
+    return f"{index:06d}.jpg"
+
+
+def _write_images(folder, factors, chunk):
+    """Render the faces chunk by chunk (bounded memory) and save them as JPEGs."""
+    folder.mkdir(parents=True)
+    n = len(factors["Male"])
+    saving = []
+    # Pillow's encoder releases the GIL: save one chunk while rendering the next, and keep at
+    # most two chunks in memory.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for start in range(0, n, chunk):
+            images = faces.render_faces(faces.take(factors, slice(start, start + chunk)))
+            list(saving)  # wait for the previous chunk (and raise its errors)
+            names = [folder / _file_name(start + k + 1) for k in range(len(images))]
+            saving = pool.map(_save_jpeg, images, names)
+        list(saving)
+
+
+def _save_jpeg(image, path):
+    """Save one uint8 RGB image as a high-quality JPEG (full-resolution colour: faces are small)."""
+    Image.fromarray(image).save(path, format="JPEG", quality=95, subsampling=0)
+
+
+def _write_csv(path, factors):
+    """Write list_attr_celeba.csv: image_id and the rendered attributes as 1 / -1."""
+    table = faces.attribute_table(factors, STANDIN_ATTRIBUTES)
+    lines = [",".join(("image_id",) + STANDIN_ATTRIBUTES)]
+    signs = np.where(table, "1", "-1")
+    lines += [",".join([_file_name(i + 1), *row]) for i, row in enumerate(signs.tolist())]
+    path.write_text("\n".join(lines) + "\n")
+
+
+# --- where the faces chapters find their data ----------------------------------
+
+CELEBA_ENV = "CELEBA_DIR"  # the environment variable naming a CelebA folder
+STANDIN_FOLDER = "data"  # the stand-ins' folder inside the course cache
+
+
+def resolve_celeba_dir(celeba_dir=None, source="auto", n_standin=10_000, seed=0, cache_dir=None):
+    """Return the CelebA folder to use: the argument, else $CELEBA_DIR, else the stand-in.
+
+    source "auto" uses a given folder and otherwise writes (once) the procedural stand-in of
+    n_standin faces into the course cache; "real" needs a given folder; "synthetic" always uses
+    the stand-in. A given folder must hold the Kaggle layout (checked here, with hints).
+    """
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}; got {source!r}.")
+    given = celeba_dir or os.environ.get(CELEBA_ENV) or None
+    if source != "synthetic" and given:
+        root = Path(given).expanduser()
+        find_celeba(root)
+        return root
+    if source == "real":
+        raise CelebANotFoundError(
+            f"DATA_SOURCE is 'real' but no CelebA folder was given: set the chapter's CELEBA_DIR "
+            f"parameter or the environment variable {CELEBA_ENV} to the folder you unzipped. "
+            f"{_HOW_TO_GET.replace('ROOT', 'that folder')}")
+    if source == "auto":
+        print(f"No CelebA folder given (parameter CELEBA_DIR or environment variable "
+              f"{CELEBA_ENV}): using the procedural stand-in faces (seed {seed}).")
+    root = cache_root(cache_dir) / STANDIN_FOLDER / f"celeba-standin-n{n_standin}-seed{seed}"
+    try:
+        return write_synthetic_celeba(root, n=n_standin, seed=seed)
+    except FileExistsError:
+        # Another run may have written the same stand-in meanwhile: accept it if complete.
+        return write_synthetic_celeba(root, n=n_standin, seed=seed)
+
+
+def standin_parameters(root):
+    """Return the parameters of the stand-in in ROOT, or None if ROOT holds other data."""
+    try:
+        return json.loads((Path(root).expanduser() / MARKER_NAME).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def dataset_id(root):
+    """Return what identifies the data in ROOT in a cache key: CSV hash, image count.
+
+    The stand-in's parameters are added when ROOT holds one. The folder's path is left out, so
+    the same data moved elsewhere keeps its trained models.
+    """
+    image_dir, csv_path = find_celeba(root)
+    digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
+    with os.scandir(image_dir) as entries:
+        n_files = sum(1 for _ in entries)
+    return {"dataset": "celeba", "csv_sha256": digest[:16], "n_files": n_files,
+            "standin": standin_parameters(root)}
+
+
+def split_id(root, n_train, n_test):
+    """Return what identifies a training split of ROOT in a cache key: the data and the sizes."""
+    return {**dataset_id(root), "n_train": int(n_train), "n_test": int(n_test)}
+
+
+def count_images(root):
+    """Return the number of images listed in ROOT's list_attr_celeba.csv."""
+    return len(_read_csv(find_celeba(root)[1])[0])
+
+
+def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, seed=0):
+    """Return (train, test): the first n_train images, shuffled, and the next n_test.
+
+    Images are taken in file-name order, so the split is the same on every run. The test part
+    starts after the training files, which it never reads; both stream from disk.
+    """
+    available = count_images(root)
+    if n_train + n_test > available:
+        raise ValueError(f"{root} lists {available:,} images, fewer than the {n_train:,} "
+                         f"training + {n_test:,} test images asked for; lower N_TRAIN or N_TEST.")
+    train = load_celeba(root, attributes, batch_size=batch_size, shuffle=True, seed=seed,
+                        limit=n_train)
+    test = load_celeba(root, attributes, batch_size=batch_size, limit=n_test, offset=n_train)
+    return train, test
+
+
+def to_arrays(dataset):
+    """Return a (small) dataset's images, or (images, attributes), as NumPy arrays."""
+    batches = list(dataset.as_numpy_iterator())
+    if not batches:
+        raise ValueError("The dataset is empty.")
+    if isinstance(batches[0], tuple):
+        return tuple(_join([b[k] for b in batches]) for k in range(len(batches[0])))
+    return _join(batches)
+
+
+def _join(parts):
+    """Concatenate batches, or stack single examples, into one array."""
+    first = np.asarray(parts[0])
+    return np.stack(parts) if first.ndim in (1, 3) else np.concatenate(parts)
+
+
+def describe_celeba(root, n_train, n_test):
+    """Return the one-line statement of which faces a run uses and how many."""
+    params = standin_parameters(root)
+    if params is None:
+        origin = f"CelebA from {root}"
+    else:
+        origin = (f"procedural stand-in faces (n={params.get('n'):,}, seed {params.get('seed')}) "
+                  f"in CelebA's layout at {root}; not the real CelebA")
+    return f"Data: {origin}: {n_train:,} training and {n_test:,} test images of 64x64x3."

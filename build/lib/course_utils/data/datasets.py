@@ -1,0 +1,145 @@
+"""Fashion-MNIST and MNIST, real from keras.datasets or procedural stand-ins.
+
+Every loader returns exactly what ``keras.datasets`` returns:
+``(x_train, y_train), (x_test, y_test)``, uint8, 60,000 + 10,000 images of 28x28.
+"""
+
+import functools
+
+import keras
+import numpy as np
+
+from course_utils import settings
+from course_utils.data import clothes, digits
+
+SOURCES = settings.SOURCES
+N_TRAIN, N_TEST = 60_000, 10_000
+
+# name -> (title, keras loader, stand-in generator, class names)
+_DATASETS = {
+    "fashion_mnist": ("Fashion-MNIST", keras.datasets.fashion_mnist.load_data,
+                      clothes.make_clothes, clothes.CLASS_NAMES),
+    "mnist": ("MNIST", keras.datasets.mnist.load_data, digits.make_digits, digits.CLASS_NAMES),
+}
+
+FASHION_CLASS_NAMES = clothes.CLASS_NAMES
+MNIST_CLASS_NAMES = digits.CLASS_NAMES
+
+
+class DataUnavailableError(RuntimeError):
+    """The real dataset could not be loaded (usually: no internet and no cached copy)."""
+
+
+def class_names(name):
+    """Return the ten class names of a dataset ("fashion_mnist" or "mnist")."""
+    return _spec(name)[3]
+
+
+def load_fashion_mnist(source="auto", seed=0):
+    """Load Fashion-MNIST as ``keras.datasets.fashion_mnist`` returns it."""
+    return load(name="fashion_mnist", source=source, seed=seed)[0]
+
+
+def load_mnist(source="auto", seed=0):
+    """Load MNIST as ``keras.datasets.mnist`` returns it."""
+    return load(name="mnist", source=source, seed=seed)[0]
+
+
+def load(name, source="auto", seed=0):
+    """Load a dataset and return ``(splits, used)`` where used is "real" or "synthetic"."""
+    title, load_real, _, _ = _spec(name)
+    if source not in SOURCES:
+        raise ValueError(f"source must be one of {SOURCES}; got {source!r}.")
+    if source == "synthetic":
+        return synthetic(name, seed), "synthetic"
+    try:
+        return load_real(), "real"
+    except Exception as error:  # keras raises a bare Exception on a failed download
+        if source == "real":
+            raise DataUnavailableError(
+                f"Could not load the real {title} with keras.datasets ({error}). "
+                "It is downloaded on first use, so connect to the internet once (it is then "
+                "cached under ~/.keras/datasets), or set the data source to 'synthetic' "
+                "(or 'auto') to use the procedural stand-in."
+            ) from error
+        print(f"Real {title} is not available ({type(error).__name__}: {error}).\n"
+              f"Using the procedural {title} stand-in instead (seed {seed}).")
+        return synthetic(name, seed), "synthetic"
+
+
+def synthetic(name, seed=0):
+    """Return the procedural stand-in of a dataset in the keras.datasets format."""
+    _spec(name)
+    # Copies, so a caller that edits its arrays in place cannot change the cached ones.
+    return tuple((x.copy(), y.copy()) for x, y in _synthetic_cached(name, seed))
+
+
+@functools.lru_cache(maxsize=2)
+def _synthetic_cached(name, seed):
+    """Generate a stand-in once per process; chapters and tests ask for the same one often."""
+    make = _spec(name)[2]
+    # Train and test come from different seed streams, so no test image is a training image.
+    train = make(N_TRAIN, np.random.SeedSequence([seed, 0]).generate_state(1)[0])
+    test = make(N_TEST, np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+    return train, test
+
+
+def subset(x, y, n, seed=0):
+    """Return a seeded random subset of n examples, all of them when n >= len(x)."""
+    if n >= len(x):
+        return x, y
+    keep = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
+    return x[keep], y[keep]
+
+
+def to_model_input(images, pad_to=None):
+    """Scale uint8 images to float32 in [0, 1], zero-pad them to pad_to, add a channel axis."""
+    x = np.asarray(images).astype("float32") / 255.0
+    if pad_to is not None:
+        h, w = x.shape[1:3]
+        if pad_to < max(h, w):
+            raise ValueError(f"pad_to={pad_to} is smaller than the images ({h}x{w}).")
+        top, left = (pad_to - h) // 2, (pad_to - w) // 2
+        x = np.pad(x, ((0, 0), (top, pad_to - h - top), (left, pad_to - w - left)))
+    return x[..., None]
+
+
+def describe(name, used, n_train, n_test, seed=0):
+    """Return the one-line statement of which data a run uses and how much."""
+    title = _spec(name)[0]
+    origin = ("real, from keras.datasets" if used == "real"
+              else f"procedural stand-in, seed {seed}; not the real {title}")
+    return f"Data: {title} ({origin}): {n_train:,} training and {n_test:,} test images."
+
+
+def source_phrase(name, used):
+    """Return which data a run used, as a phrase for the prose: "the real Fashion-MNIST", ..."""
+    title = _spec(name)[0]
+    return f"the real {title}" if used == "real" else f"the procedural stand-in for {title}"
+
+
+def _spec(name):
+    """Look up a dataset by name, with a clear error for an unknown one."""
+    if name not in _DATASETS:
+        raise ValueError(f"Unknown dataset {name!r}; choose one of {tuple(_DATASETS)}.")
+    return _DATASETS[name]
+
+
+def load_split(name, source, n_train, n_test, seed=0):
+    """Load a dataset, keep seeded subsets of n_train and n_test; return them and its source."""
+    ((x_train, y_train), (x_test, y_test)), used = load(name, source, seed)
+    train = subset(x_train, y_train, n_train, seed)
+    test = subset(x_test, y_test, n_test, seed + 1)
+    return train, test, used
+
+
+def nearest_centroid_accuracy(train, test):
+    """Score a nearest-class-mean classifier on raw pixels: how hard a dataset is (appendix)."""
+    (x_train, y_train), (x_test, y_test) = train, test
+    x_train = x_train.reshape(len(x_train), -1).astype("float32") / 255.0
+    x_test = x_test.reshape(len(x_test), -1).astype("float32") / 255.0
+    classes = np.unique(y_train)
+    centroids = np.stack([x_train[y_train == c].mean(axis=0) for c in classes])
+    # |x - c|^2 = |x|^2 - 2 x.c + |c|^2; |x|^2 is the same for every class, so drop it.
+    scores = x_test @ centroids.T * 2 - (centroids**2).sum(axis=1)
+    return float((classes[scores.argmax(axis=1)] == y_test).mean())

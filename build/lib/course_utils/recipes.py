@@ -1,0 +1,154 @@
+"""The book's training recipes: every model of the chapters, trained once, then loaded.
+
+A chapter teaches a model by building, compiling and fitting it in its own cells; a later
+chapter that needs the same model calls the recipe here, which does exactly what the teaching
+chapter did (same seed, builder, optimizer and fit) and therefore finds the teaching chapter's
+model in the cache (:mod:`course_utils.cache`), or trains the same one. Defaults are the
+book's settings (:mod:`course_utils.settings`). Under several GPUs the recipes mirror the model
+(:mod:`course_utils.distribute`); nothing else here knows about devices.
+"""
+
+import math
+
+import keras
+
+from course_utils import cache, distribute, models, settings
+from course_utils.data import celeba
+
+SEED = settings.COMMON["SEED"].default
+BATCH_SIZE = settings.AUTOENCODER["BATCH_SIZE"].default
+LEARNING_RATE = settings.LEARNING_RATE
+FACES = {name: setting.default for name, setting in settings.FACES.items()}
+
+
+def data_id(name, used, n_train, seed):
+    """Return what identifies a training set in a cache key: dataset, source, size, seed."""
+    return {"dataset": name, "used": used, "n_train": int(n_train), "seed": int(seed)}
+
+
+def _build(seed, build):
+    """Seed, then build(replicas) under the strategy: the compiled model, ready to train."""
+    keras.utils.set_random_seed(seed)  # the same weights and batches whoever trains it
+    strategy = distribute.strategy()
+    with strategy.scope():
+        model = build(strategy.num_replicas_in_sync)
+    return model
+
+
+def autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=2, seed=SEED,
+                cache_dir=None, verbose=2):
+    """Return (autoencoder, encoder, decoder, history): chapter 1's, trained with BCE and Adam.
+
+    ``x_train`` and ``x_val`` are 32x32x1 model inputs (floats in [0, 1]); ``data`` is
+    :func:`data_id` of x_train. Chapters 2 and 3 call this with chapter 1's settings.
+    """
+    return _fit_to_reproduce("conv_autoencoder", models.build_autoencoder, latent_dim, x_train,
+                             x_val, data, epochs, batch_size, seed, cache_dir, verbose)
+
+
+def dense_autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=32,
+                      seed=SEED, cache_dir=None, verbose=2):
+    """Return (autoencoder, encoder, decoder, history): chapter 1's fully connected one."""
+    return _fit_to_reproduce("dense_autoencoder", models.build_dense_autoencoder, latent_dim,
+                             x_train, x_val, data, epochs, batch_size, seed, cache_dir, verbose)
+
+
+def _fit_to_reproduce(name, builder, latent_dim, x_train, x_val, data, epochs, batch_size, seed,
+                      cache_dir, verbose):
+    """Train an autoencoder of builder's with chapter 1's calls; return it, its parts, history."""
+    def build(replicas):
+        model = builder(latent_dim, input_shape=x_train.shape[1:])[0]
+        model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss="binary_crossentropy")
+        return model
+
+    def fit(model):
+        return model.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
+                         batch_size=batch_size, verbose=verbose)
+
+    model, history = cache.load_or_train(name, _build(seed, build), fit, cache_dir, data=data,
+                                         epochs=epochs, batch_size=batch_size, seed=seed)
+    return model, model.get_layer("encoder"), model.get_layer("decoder"), history
+
+
+def vae(x_train, x_val, data, epochs, latent_dim=2, beta=1.0, dense=False, batch_size=BATCH_SIZE,
+        seed=SEED, cache_dir=None, verbose=2):
+    """Return (vae, history): chapter 3's convolutional VAE (or its dense one), trained once.
+
+    The convolutional VAE takes 32x32x1 images through chapter 1's convolutions, or 28x28x1
+    images (MNIST) through two of them; the dense one takes 28x28x1 images.
+    """
+    shape = x_train.shape[1:]
+    filters = (32, 64, 128) if shape[0] % 8 == 0 else (32, 64)
+
+    def build(replicas):
+        model = (models.build_dense_vae(latent_dim, beta, shape) if dense else
+                 models.build_vae(latent_dim, beta, shape, filters))
+        model = distribute.for_replicas(model, replicas)
+        model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE))
+        return model
+
+    def fit(model):
+        return model.fit(x_train, validation_data=(x_val,), epochs=epochs,
+                         batch_size=batch_size, verbose=verbose)
+
+    return cache.load_or_train("dense_vae" if dense else "vae", _build(seed, build), fit,
+                               cache_dir, data=data, epochs=epochs, batch_size=batch_size,
+                               seed=seed)
+
+
+def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], beta=FACES["BETA"],
+              batch_size=FACES["BATCH_SIZE"], learning_rate=FACES["LEARNING_RATE"], seed=SEED,
+              cache_dir=None, verbose=2):
+    """Return (vae, history): chapter 5's faces VAE, trained once by streaming the folder ROOT.
+
+    Trains on the first n_train images of ROOT (file-name order), reshuffled every epoch, and
+    validates on the next n_test (``celeba.load_celeba_split``). The key holds the folder's
+    identity (``celeba.dataset_id``), so chapter 6, with chapter 5's settings, finds its model.
+    """
+    def build(replicas):
+        model = distribute.for_replicas(models.build_faces_vae(latent_dim, beta), replicas)
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate))
+        return model
+
+    def fit(model):
+        train, test = celeba.load_celeba_split(root, n_train, n_test, batch_size=batch_size,
+                                               seed=seed)
+        # Endless streams cut into epochs of known length: one pass over the training faces
+        # per epoch, and no "input ran out of data" warning at the end of a finite dataset.
+        return model.fit(train.repeat(), steps_per_epoch=math.ceil(n_train / batch_size),
+                         epochs=epochs, validation_data=test.repeat(),
+                         validation_steps=math.ceil(n_test / batch_size), shuffle=False,
+                         verbose=verbose)  # the stream shuffles itself
+
+    data = celeba.split_id(root, n_train, n_test)
+    return cache.load_or_train("faces_vae", _build(seed, build), fit, cache_dir, data=data,
+                               epochs=epochs, batch_size=batch_size, seed=seed)
+
+
+def attribute_classifier(root, attributes, n_train, n_test, epochs, batch_size=64,
+                         learning_rate=LEARNING_RATE, seed=SEED, cache_dir=None, verbose=2):
+    """Return (classifier, history): chapter 6's judge of attributes, trained once on ROOT.
+
+    It uses the faces VAE's split: the first n_train images for training, the next n_test held
+    out, so its accuracy there is measured on faces it never saw.
+    """
+    attributes = list(attributes)
+
+    def build(replicas):
+        model = models.build_attribute_classifier(len(attributes))
+        model.compile(optimizer=keras.optimizers.Adam(learning_rate),
+                      loss=keras.losses.BinaryCrossentropy(from_logits=True),
+                      metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")])
+        return model
+
+    def fit(model):
+        train, test = celeba.load_celeba_split(root, n_train, n_test, attributes,
+                                               batch_size=batch_size, seed=seed)
+        return model.fit(train.repeat(), steps_per_epoch=math.ceil(n_train / batch_size),
+                         epochs=epochs, validation_data=test.repeat(),
+                         validation_steps=math.ceil(n_test / batch_size), shuffle=False,
+                         verbose=verbose)  # the stream shuffles itself
+
+    data = {**celeba.split_id(root, n_train, n_test), "attributes": attributes}
+    return cache.load_or_train("attribute_classifier", _build(seed, build), fit, cache_dir,
+                               data=data, epochs=epochs, batch_size=batch_size, seed=seed)

@@ -1,0 +1,75 @@
+"""A Colab-like run: the exercise editions in a fresh environment holding only what Colab has.
+
+The environment gets Colab's preinstalled packages (tests/colab-preinstalled.txt: TensorFlow,
+Keras, NumPy, ..., but no MyST-NB and no course_utils) from uv's cache, offline, and a
+``google.colab`` module. The notebook's own install cell then installs the course from this
+checkout (``COURSE_PACKAGE``, the one setting that points it elsewhere than GitHub), with pip
+forbidden to download anything: it must not need to replace Colab's TensorFlow or NumPy.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parents[1]
+VERSIONS = ("import importlib.metadata as m; "
+            "print({p: m.version(p) for p in ('tensorflow', 'numpy', 'keras')})")
+
+
+@pytest.fixture(scope="module")
+def colab(tmp_path_factory):
+    """Return the kernel name of a fresh Colab-like environment, and its python."""
+    home = tmp_path_factory.mktemp("colab")
+    venv, uv = home / "venv", Path(sys.executable).parent / "uv"
+    subprocess.run([uv, "venv", "--quiet", "--seed", "--python", sys.executable, venv],
+                   check=True)
+    python = venv / "bin" / "python"
+    subprocess.run([uv, "pip", "install", "--quiet", "--offline", "--python", python, "-r",
+                    ROOT / "tests" / "colab-preinstalled.txt"], check=True)
+    # The course as Colab would get it: a wheel of this checkout instead of GitHub's.
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", home / "wheel", ROOT], check=True)
+    (wheel,) = (home / "wheel").glob("course_utils-*.whl")
+    stub = home / "stub" / "google" / "colab"
+    stub.mkdir(parents=True)
+    (stub / "__init__.py").write_text('"""What the course checks for: running in Colab."""\n')
+    kernel = home / "jupyter" / "kernels" / "colab"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        # Colab's kernel starts with google.colab imported; the course checks sys.modules.
+        "argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                 "--IPKernelApp.exec_lines=import google.colab"],
+        "display_name": "Colab-like", "language": "python",
+        "env": {"PYTHONPATH": str(home / "stub"), "COURSE_PACKAGE": str(wheel),
+                "PIP_NO_INDEX": "1", "COURSE_PROFILE": "quick"}}))
+    # Not installed yet (run away from the checkout, whose folder would import).
+    assert subprocess.run([python, "-c", "import course_utils"], cwd=home).returncode != 0
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(
+        [str(home / "jupyter"), *filter(None, [os.environ.get("JUPYTER_PATH")])])
+    return "colab", python
+
+
+def versions(python):
+    return subprocess.run([python, "-c", VERSIONS], capture_output=True, text=True, check=True,
+                          cwd=python.parents[2]).stdout
+
+
+@pytest.mark.parametrize("chapter", ["01_autoencoder", "03_vae"])
+def test_the_exercise_edition_runs_in_a_colab_like_environment(colab, chapter, tmp_path):
+    kernel, python = colab
+    before = versions(python)
+    notebook = nbformat.read(ROOT / "editions" / "exercises" / f"{chapter}.ipynb",
+                             as_version=4)
+    NotebookClient(notebook, timeout=900, kernel_name=kernel,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    text = "\n".join(o.get("text", "") + "".join(o.get("data", {}).get("text/markdown", ""))
+                     for c in notebook.cells for o in c.get("outputs", []))
+    assert "Profile 'quick'" in text and "is not done yet" in text
+    assert "…" not in text  # every glued number filled in, without MyST-NB
+    assert versions(python) == before  # Colab's TensorFlow, Keras and NumPy untouched

@@ -1,0 +1,193 @@
+"""The exercise and solution editions: current, plain Markdown, linked, and run end to end."""
+
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from course_utils import editions
+
+ROOT = Path(__file__).resolve().parents[1]
+CHAPTERS = [path.stem for path in editions.chapters()]
+EDITIONS = {(kind, name): ROOT / "editions" / kind / f"{name}.ipynb"
+            for kind in editions.KINDS for name in CHAPTERS}
+MYST_LEFT = re.compile(r"\{[a-z:-]+\}`|^:::|^```\{|\$\$ \([\w-]+\)|^\([\w-]+\)=", re.M)
+
+
+def cells(path, kind=None):
+    notebook = json.loads(path.read_text())
+    return [c for c in notebook["cells"] if kind is None or c["cell_type"] == kind]
+
+
+def source(cell):
+    return "".join(cell["source"])
+
+
+def test_the_committed_editions_are_what_the_generator_writes():
+    stale = editions.stale(editions.editions())
+    assert not stale, f"stale editions, run `make editions`: {[str(p) for p in stale]}"
+
+
+@pytest.mark.parametrize("kind, name", sorted(EDITIONS))
+def test_an_edition_is_plain_markdown_for_colab(kind, name):
+    path = EDITIONS[kind, name]
+    for cell in cells(path, "markdown"):
+        left = MYST_LEFT.search(source(cell))
+        assert not left, f"{path.name}: MyST left in a markdown cell: {left[0]!r}"
+    notebook = json.loads(path.read_text())
+    assert notebook["metadata"]["accelerator"] == "GPU"  # Colab opens it with a GPU runtime
+    assert all(not c.get("outputs") for c in cells(path, "code"))
+    headings = [source(c).split("\n")[0] for c in cells(path, "markdown")
+                if source(c).startswith("### ✏️ Exercise")]
+    number = int(name[:2])
+    assert headings and all(h.startswith(f"### ✏️ Exercise {number}.{i}:")
+                            for i, h in enumerate(headings, 1))
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_the_exercise_edition_has_stubs_the_solution_edition_answers(name):
+    exercises = "\n".join(source(c) for c in cells(EDITIONS["exercises", name], "code"))
+    solutions = "\n".join(source(c) for c in cells(EDITIONS["solutions", name], "code"))
+    for marker in (editions.BEGIN, editions.END, editions.STUB):
+        assert marker not in exercises and marker not in solutions
+    n_exercises = exercises.count("# your code here") + exercises.count("# your number here")
+    assert n_exercises == len([c for c in cells(EDITIONS["exercises", name], "markdown")
+                               if source(c).startswith("### ✏️ Exercise")])
+    assert "# your code here" not in solutions
+    howto = source(cells(EDITIONS["exercises", name], "markdown")[1])
+    assert howto.startswith("**How to work through this notebook.**")
+
+
+def test_equations_are_tagged_and_referenced_by_their_numbers():
+    text = "\n".join(source(c) for c in cells(EDITIONS["exercises", "04_kl_divergence"]))
+    assert "\\tag{1}" in text and "\\tag{12}" in text
+    assert re.search(r"computed with\s+\(1\)", text)  # {eq}`ch4-kl-discrete`
+
+
+def colab_links(text):
+    return re.findall(r"https://colab\.research\.google\.com/github/[^)\s\"]+", text)
+
+
+def test_every_colab_link_opens_an_existing_edition():
+    texts = [(ROOT / "README.md").read_text()]
+    texts += [path.read_text() for path in (ROOT / "book").glob("*.ipynb")]
+    texts += [path.read_text() for path in EDITIONS.values()]
+    links = [link for text in texts for link in colab_links(text)]
+    assert len(links) >= 4 * len(CHAPTERS)
+    prefix = editions.COLAB + "/"
+    for link in links:
+        assert link.startswith(prefix + "editions/"), link
+        assert (ROOT / link[len(prefix):]).is_file(), link
+    for name in CHAPTERS:  # each chapter's page and the README offer both editions
+        for text in (texts[0], (ROOT / "book" / f"{name}.ipynb").read_text()):
+            for kind in editions.KINDS:
+                assert editions.colab_url(name, kind) in text
+
+
+# --- Bad input: the generator stops, says where, and writes nothing ------------------------------
+
+
+EXERCISE = ":::{exercise} A task\n:label: ch9-task\nDo it.\n:::"
+START, END = ":::{solution-start} ch9-task\n:class: dropdown\n:::", ":::{solution-end}\n:::"
+ANSWER = "def f():\n    # BEGIN SOLUTION\n    return 1\n    # END SOLUTION\n    # STUB: return None"
+
+
+def chapter(*cells):
+    """Return a tiny chapter notebook: a title, then the given (kind, source) cells."""
+    made = [nbformat.v4.new_markdown_cell("# Chapter 9: Test")]
+    for kind, text in cells:
+        made.append(nbformat.v4.new_code_cell(text) if kind == "code"
+                    else nbformat.v4.new_markdown_cell(text))
+    return nbformat.v4.new_notebook(cells=made)
+
+
+@pytest.mark.parametrize("cells_, message", [
+    ([("md", EXERCISE), ("md", START), ("code", ANSWER.replace("    # STUB: return None", "")),
+      ("md", END)], "cell 3: an answer cell has no stub"),
+    ([("md", EXERCISE), ("md", START), ("code", ANSWER.replace("    # END SOLUTION\n", "")),
+      ("md", END)], "cell 3: '# BEGIN SOLUTION' without a matching '# END SOLUTION'"),
+    ([("md", EXERCISE), ("md", START),
+      ("code", ANSWER.replace("# STUB: return None", "# STUB: raise NotImplementedError")),
+      ("md", END)], "cell 3: a stub raises"),
+    ([("code", "x = 1"), ("md", "It is {glue:text}`ch9_typo:.2f`.")],
+     "cell 2: the prose quotes {glue:text}`ch9_typo`, which no code cell glues"),
+    ([("md", EXERCISE), ("md", START), ("code", ANSWER)], "never closed by a solution-end"),
+    ([("code", ANSWER)], "cell 1: solution markers outside a solution-start"),
+    ([("md", "See {numref}`fig-1`.")], "cell 1: MyST syntax the editions cannot turn"),
+    ([("md", "As {eq}`nowhere` says.")], "cell 1: {eq}`nowhere` refers to no labelled"),
+], ids=["no stub", "unpaired markers", "raising stub", "glue never glued", "unclosed solution",
+        "markers outside", "unknown role", "unknown equation"])
+def test_a_bad_chapter_stops_the_generator_naming_the_cell(tmp_path, monkeypatch, cells_,
+                                                           message, capsys):
+    book, out = tmp_path / "book", tmp_path / "editions"
+    book.mkdir()
+    nbformat.write(chapter(*cells_), book / "09_test.ipynb")
+    monkeypatch.setattr(editions, "BOOK", book)
+    monkeypatch.setattr(editions, "EDITIONS", out)
+    monkeypatch.setattr(editions, "ROOT", tmp_path)
+    assert editions.main([]) == 1
+    error = capsys.readouterr().err
+    assert "No edition written: 09_test.ipynb, " in error and message in error, error
+    assert not out.exists()  # nothing written
+
+
+def test_a_good_chapter_converts(tmp_path, monkeypatch):
+    book = tmp_path / "book"
+    book.mkdir()
+    nbformat.write(chapter(("md", EXERCISE), ("md", START), ("code", ANSWER), ("md", END),
+                           ("code", 'glue("ch9_x", 1.5)'),
+                           ("md", "Plain text.\n\nHere $x_{i}$ is {glue:text}`ch9_x:.1f`.")),
+                   book / "09_test.ipynb")
+    monkeypatch.setattr(editions, "BOOK", book)
+    monkeypatch.setattr(editions, "EDITIONS", tmp_path / "editions")
+    files = editions.editions()
+    exercise = json.loads(files[tmp_path / "editions" / "exercises" / "09_test.ipynb"])
+    texts = [source(c) for c in exercise["cells"]]
+    assert "### ✏️ Exercise 9.1: A task\n\nDo it." in texts
+    assert "def f():\n    return None" in texts
+    assert texts[-2] == "Plain text."
+    assert texts[-1].endswith('chapter.show_prose(r"""Here $x_{{i}}$ is {ch9_x:.1f}.""")')
+
+
+# --- Every edition runs end to end in the quick profile ----------------------------------------
+
+
+def run(path, tmp_path):
+    """Execute a notebook as a student would, top to bottom; return its outputs' text by cell."""
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(notebook, timeout=900, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    texts = []
+    for cell in notebook.cells:
+        parts = []
+        for output in cell.get("outputs", []):
+            parts.append(output.get("text", ""))
+            parts.append("".join(output.get("data", {}).get("text/markdown", "")))
+        texts.append((cell, "".join(parts)))
+    return texts
+
+
+def checks_and_prose(texts):
+    """Return the outputs of the check cells, and the prose cells' text."""
+    checked = [text for cell, text in texts
+               if cell.cell_type == "code" and "= checks.check_" in cell.source]
+    prose = [text for cell, text in texts if "chapter.show_prose(" in cell.source]
+    return checked, prose
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_the_exercise_edition_runs_with_every_stub_unfilled(name, tmp_path):
+    checked, prose = checks_and_prose(run(EDITIONS["exercises", name], tmp_path))
+    assert checked and all("is not done yet" in text and "uses the reference" in text
+                           for text in checked), checked
+    assert prose and not any("…" in text for text in prose)  # every number filled in
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_the_solution_edition_passes_every_check(name, tmp_path):
+    checked, prose = checks_and_prose(run(EDITIONS["solutions", name], tmp_path))
+    assert checked and all(text.startswith("✓") for text in checked), checked
+    assert prose and not any("…" in text for text in prose)
