@@ -166,6 +166,7 @@ class Converter:
         cells = notebook["cells"]
         self._number_equations(cells)
         self.glued = _glue_patterns(cells)
+        self.set_up = False  # whether chapter.setup has run, which show_prose needs
         out, solution = [], None
         for self.cell, cell in enumerate(cells):
             source = "".join(cell["source"])
@@ -190,6 +191,7 @@ class Converter:
                 out.extend(self._markdown_cells(source))
             else:
                 out.append(self._code_cell(cell, source, in_solution=bool(solution)))
+                self.set_up = self.set_up or "chapter.setup(" in source
         if solution:
             self.fail(f"the solution {solution!r} is never closed by a solution-end.")
         if self.kind == "exercises":
@@ -304,6 +306,9 @@ class Converter:
         for name, _ in GLUE.findall(block):
             if not any(pattern.fullmatch(name) for pattern in self.glued):
                 self.fail(f"the prose quotes {{glue:text}}`{name}`, which no code cell glues.")
+        if not self.set_up:
+            self.fail("a paragraph quotes glued numbers before the cell that calls "
+                      "chapter.setup: nothing is measured yet there. Move the numbers after it.")
         template = GLUE.sub(lambda m: "\0" + m[1] + (":" + m[2] if m[2] else "") + "\1", block)
         template = template.replace("{", "{{").replace("}", "}}")
         template = template.replace("\0", "{").replace("\1", "}")

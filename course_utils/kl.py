@@ -36,19 +36,6 @@ def gaussian_fit_kl(z):
     return float(np.sum(kl_normal(z.mean(axis=0), z.std(axis=0))))
 
 
-def kl_monte_carlo(z_mean, z_log_var, n_samples=100_000, seed=0):
-    """Estimate the same KL per sample as the mean of log q(z) - log p(z) over draws z ~ q."""
-    mean = np.asarray(z_mean, dtype=np.float64)
-    log_var = np.asarray(z_log_var, dtype=np.float64)
-    rng = np.random.default_rng(seed)
-    eps = rng.standard_normal((n_samples,) + mean.shape)
-    z = mean + np.exp(0.5 * log_var) * eps
-    # log q(z) - log p(z); the log(2 pi) terms cancel.
-    log_q = -0.5 * (log_var + eps**2)
-    log_p = -0.5 * z**2
-    return (log_q - log_p).sum(axis=-1).mean(axis=0)
-
-
 def kl_normal(mu_q, sigma_q, mu_p=0.0, sigma_p=1.0):
     """Return KL(N(mu_q, sigma_q^2) || N(mu_p, sigma_p^2)) elementwise, in nats.
 

@@ -11,18 +11,25 @@ from keras import ops
 from scipy.stats import norm
 
 
-def encode(encoder, x, batch_size=256):
-    """Return the codes of x: an autoencoder's embedding or a VAE's z_mean."""
+def encode(encoder, x, batch_size=256, draw=False):
+    """Return the codes of x: an autoencoder's embedding, or a VAE's z_mean (draw: its z).
+
+    A VAE encoder returns [z_mean, z_log_var, z]: its code is the mean, or with ``draw`` one
+    random draw z from q(z | x) per image, which over many images follows the aggregate
+    posterior that sampling the prior must match.
+    """
     if len(x) == 0:
         raise ValueError("encode got no examples: x is empty.")
     codes = []
     for start in range(0, len(x), batch_size):
         out = encoder(np.asarray(x[start:start + batch_size]), training=False)
-        # A VAE encoder returns [z_mean, z_log_var, z]; its code is the mean, not a random draw.
         if isinstance(out, dict):
-            out = out["z_mean"]
+            out = out["z" if draw else "z_mean"]
         elif isinstance(out, (list, tuple)):
-            out = out[0]
+            out = out[2 if draw else 0]
+        elif draw:
+            raise ValueError("draw=True needs a VAE encoder, which returns [z_mean, z_log_var, "
+                             "z]; this encoder returns one code per image.")
         codes.append(ops.convert_to_numpy(out))
     return np.concatenate(codes)
 

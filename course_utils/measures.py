@@ -151,31 +151,62 @@ def separation(on_data, off_data):
     return float(u / (len(on_data) * len(off_data)))
 
 
+# --- Straight lines between codes -------------------------------------------------------------
+
+
+def lines(z, labels, n_pairs, n_steps, seed=0):
+    """Return straight lines between random pairs of codes of different classes.
+
+    An (n_pairs, n_steps, d) array of points, ends included, and the (n_pairs, 2) index pairs.
+    """
+    rng = np.random.default_rng(seed)
+    pairs = rng.choice(len(z), size=(n_pairs * 3, 2))  # extra: some pairs share a class
+    pairs = pairs[np.asarray(labels)[pairs[:, 0]] != np.asarray(labels)[pairs[:, 1]]][:n_pairs]
+    return np.stack([latent.interpolate(z[a], z[b], steps=n_steps) for a, b in pairs]), pairs
+
+
+def line_test(z_ref, z_held, labels, decoder, judge, threshold, n_pairs=200, n_steps=8, seed=0):
+    """Measure straight lines between held-out codes: how much lies in gaps, and decodes how.
+
+    Returns the share of line points in gaps, the share of lines that cross a gap, and the
+    judge's mean atypicality of the images decoded from points in gaps and from points near
+    the data (the ends included).
+    """
+    points, _ = lines(z_held, labels, n_pairs, n_steps, seed)
+    flat = points.reshape(-1, points.shape[-1])
+    gaps = in_gap(z_ref, flat, threshold).reshape(points.shape[:2])
+    atypical = judge.atypicality(latent.decode_grid(decoder, flat)).reshape(points.shape[:2])
+    return {"line_gap_share": float(gaps.mean()),
+            "lines_crossing": float(gaps.any(axis=1).mean()),
+            "line_gap_atypicality": float(atypical[gaps].mean()) if gaps.any() else float("nan"),
+            "line_data_atypicality": float(atypical[~gaps].mean())}
+
+
 # --- The three together -------------------------------------------------------------------------
 
 
-def limitations(encoder, decoder, x_ref, x_held_out, y_held_out, points, reference_images,
-                reference_labels, n_classes=10, quantile=0.95):
+def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, points,
+                n_classes=10, quantile=0.95):
     """Measure the three limitations of a latent space; return a dict of numbers.
 
-    x_ref:            images whose codes stand for "the data" (e.g. training images)
-    x_held_out:       other real images, with their labels y_held_out
-    points:           latent points drawn the way the model samples (its sampling distribution)
-    reference_images: real images (at the decoder's size) with their reference_labels, to tell
-                      what a decoded image shows and whether it looks real
+    z_ref:           codes that stand for "the data" (e.g. of the training images)
+    z_held:          codes of other real images x_held, labelled y_held; for a VAE, draws from
+                     its encoder (the aggregate posterior, which sampling must match)
+    reconstructions: the decoder's images of x_held, the yardstick of "realistic"
+    points:          latent points drawn the way the model samples
+    judge:           a realism.Judge, which says what a decoded image shows and how atypical
+                     its features are
     """
-    z_ref = latent.encode(encoder, x_ref)
-    z_held = latent.encode(encoder, x_held_out)
-    areas = class_shares(z_held, y_held_out, points, n_classes)
+    areas = class_shares(z_held, y_held, points, n_classes)
     table = normality(z_held)
     threshold = gap_threshold(z_ref, z_held, quantile)
     gaps = in_gap(z_ref, points, threshold)
-    # How far the decoded images of real codes (reconstructions) lie from real images: the
-    # yardstick for "looks real". Sampled points decoding farther than almost all of them do not.
-    on_data, _ = nearest_image(latent.decode_grid(decoder, z_held), reference_images)
-    sampled, index = nearest_image(latent.decode_grid(decoder, points), reference_images)
+    samples = latent.decode_grid(decoder, points)
+    # "Realistic": no more atypical to the judge than almost all reconstructions of real images.
+    on_data, sampled = judge.atypicality(reconstructions), judge.atypicality(samples)
     realistic = sampled <= np.quantile(on_data, quantile)
-    generated = np.bincount(np.asarray(reference_labels)[index], minlength=n_classes) / len(index)
+    generated = np.bincount(judge.classes(samples), minlength=n_classes) / len(points)
+    real = judge.features(x_held)
     return {
         "area_shares": areas,
         "generated_shares": generated,
@@ -187,11 +218,30 @@ def limitations(encoder, decoder, x_ref, x_held_out, y_held_out, points, referen
         "ks_raw": float(table["ks_raw"].max()),
         "ks_shape": float(table["ks_shape"].max()),
         "fit_kl": gaussian_fit_kl(z_held),
+        "threshold": threshold,
         "gap_fraction": float(gaps.mean()),
         "realistic_fraction": float(realistic.mean()),
         "realistic_in_gaps": float(realistic[gaps].mean()) if gaps.any() else float("nan"),
         "separation": separation(on_data, sampled[gaps]) if gaps.any() else float("nan"),
+        "fid_samples": frechet(judge, samples, real),
+        "fid_reconstructions": frechet(judge, reconstructions, real),
     }
+
+
+def frechet(judge, images, real_features):
+    """Return the Frechet distance of images from real ones in the judge's features."""
+    return frechet_distance(judge.features(images), real_features)
+
+
+def frechet_distance(features_a, features_b):
+    """Return the Frechet distance between Gaussians fitted to two sets of features (FID)."""
+    a, b = np.asarray(features_a, np.float64), np.asarray(features_b, np.float64)
+    mean_a, mean_b = a.mean(axis=0), b.mean(axis=0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    # trace(sqrt(A B)) is the sum of the square roots of A B's eigenvalues, which are real and
+    # non-negative for covariances (up to rounding): no matrix square root needed.
+    roots = np.sqrt(np.clip(np.linalg.eigvals(cov_a @ cov_b).real, 0.0, None)).sum()
+    return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * roots)
 
 
 # The rows of the comparison table, in order, with what each number means.
@@ -207,7 +257,9 @@ LABELS = {
     "gap_fraction": "fraction of samples in gaps",
     "realistic_fraction": "fraction of samples decoding to realistic images",
     "realistic_in_gaps": "same, among samples in gaps",
-    "separation": "decodability AUC, data vs gap points",
+    "separation": "atypicality AUC, reconstructions vs gap samples",
+    "fid_samples": "Frechet distance of samples from real images",
+    "fid_reconstructions": "same, of reconstructions (the decoder's floor)",
 }
 
 
@@ -221,5 +273,6 @@ def reference_images(x, y, n, seed=0):
 
     Chapters 2 and 3 both call this with the same n and seed, so their numbers agree.
     """
-    keep = np.sort(np.random.default_rng(seed).choice(len(x), size=min(n, len(x)), replace=False))
+    keep = np.sort(np.random.default_rng(seed).choice(len(x), size=min(n, len(x)),
+                                                      replace=False))
     return x[keep], np.asarray(y)[keep]

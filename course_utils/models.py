@@ -146,7 +146,8 @@ class VAE(keras.Model):
         reconstructions = self.decoder(z, training=training)
         reconstruction = self.reconstruction_loss(images, reconstructions)
         kl = kl_closed_form(z_mean, z_log_var)
-        return reconstruction, kl, reconstruction + self.beta * kl
+        total = reconstruction + self.beta * kl
+        return reconstruction, kl, total
 
     def train_step(self, images):
         with tf.GradientTape() as tape:
@@ -253,7 +254,7 @@ def build_attribute_classifier(n_attributes, filters=(32, 64, 64, 64)):
     for n in filters:  # each halves: 64x64x16 -> 32x32x32 -> 16x16x64 -> 8x8x64 -> 4x4x64
         x = layers.Conv2D(n, 3, strides=2, padding="same", activation="relu")(x)
     x = layers.Flatten()(x)  # 4x4x64 -> 1024
-    x = layers.Dense(64, activation="relu")(x)  # 1024 -> 64
+    x = layers.Dense(64, activation="relu", name="features")(x)  # 1024 -> 64
     # Logits: several attributes can be true at once, so one sigmoid each, not a softmax.
     logits = layers.Dense(n_attributes, name="logits")(x)  # 64 -> n_attributes
     return keras.Model(images, logits, name="attribute_classifier")

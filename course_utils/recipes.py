@@ -11,8 +11,9 @@ book's settings (:mod:`course_utils.settings`). Under several GPUs the recipes m
 import math
 
 import keras
+import numpy as np
 
-from course_utils import cache, distribute, models, settings
+from course_utils import cache, distribute, models, realism, settings
 from course_utils.data import celeba
 
 SEED = settings.COMMON["SEED"].default
@@ -94,6 +95,29 @@ def vae(x_train, x_val, data, epochs, latent_dim=2, beta=1.0, dense=False, batch
     return cache.load_or_train("dense_vae" if dense else "vae", _build(seed, build), fit,
                                cache_dir, data=data, epochs=epochs, batch_size=batch_size,
                                seed=seed)
+
+
+def judge(x_train, y_train, data, epochs, batch_size=BATCH_SIZE, seed=SEED, cache_dir=None,
+          verbose=2):
+    """Return (judge, history): the realism judge of the Fashion-MNIST chapters, trained once.
+
+    It learns the training images' classes, and blends, noise and blurred copies of them
+    (``realism.training_set``, whose code is part of the cache key). Wrap the model in
+    ``realism.Judge`` to use it.
+    """
+    def build(replicas):
+        model = realism.build_judge(int(np.max(y_train)) + 1, x_train.shape[1:])
+        model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE),
+                      loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+        return model
+
+    def fit(model):
+        inputs, targets = realism.training_set(x_train, np.asarray(y_train), seed)
+        return model.fit(inputs, targets, epochs=epochs, batch_size=batch_size, verbose=verbose)
+
+    return cache.load_or_train("judge", _build(seed, build), fit, cache_dir, data=data,
+                               epochs=epochs, batch_size=batch_size, seed=seed,
+                               examples=cache.function_code(realism.training_set))
 
 
 def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], beta=FACES["BETA"],

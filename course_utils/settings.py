@@ -152,6 +152,10 @@ MEASUREMENT = {
                          10_000, 2_000),
     "GAP_QUANTILE": Setting(number(0.5, 0.999), 0.95,
                             "a gap is farther from every code than this share of test codes lie"),
+    "JUDGE_EPOCHS": sized(integer(1, 100), "epochs of the judge of realistic images", 4, 3),
+    "N_STEPS": Setting(integer(3, 30), 8, "points on the straight line between two codes"),
+    "N_PAIRS": Setting(integer(1, 10_000), 200,
+                       "random pairs of codes whose straight lines are measured"),
 }
 
 # Chapter 5's faces VAE, which chapter 6 loads from the cache.
@@ -190,9 +194,6 @@ CHAPTERS = {
         "MAP_RESOLUTION": Setting(integer(20, 1_000), 200,
                                   "the class map has MAP_RESOLUTION x MAP_RESOLUTION cells"),
         "N_SHOW": Setting(integer(2, 20), 8, "images per row in the figures"),
-        "N_STEPS": Setting(integer(3, 30), 8, "points on the straight line between two codes"),
-        "N_PAIRS": Setting(integer(1, 10_000), 200,
-                           "random pairs of codes whose straight lines are measured"),
     },
     "03_vae": {
         **AUTOENCODER,
@@ -207,6 +208,10 @@ CHAPTERS = {
                               20_000, 2_000),
         "BETA_EPOCHS": sized(integer(1, 1_000), "epochs of the beta study", 5, 1),
         **MEASUREMENT,
+        "IW_IMAGES": sized(integer(10, 10_000), "test images on which the ELBO is checked",
+                           200, 50),
+        "IW_DRAWS": sized(integer(10, 100_000), "draws per image of the importance-weighted "
+                                                "bound", 500, 100),
         "N_DRAWS": Setting(integer(10, 10_000), 200,
                            "how many times one image is encoded to show the encoder's spread"),
         "N_GENERATE": Setting(integer(1, 64), 16, "new images sampled from N(0, I)"),
@@ -222,6 +227,8 @@ CHAPTERS = {
         "N_TEST": sized(integer(50, 10_000), "test images it is analysed on", 2_000, 200),
         "EPOCHS": sized(integer(1, 1_000), "training epochs of the small VAE", 8, 1),
         "LATENT_DIM": Setting(integer(2, 64), 16, "latent dimensions of the small VAE"),
+        "FREE_BITS": Setting(number(0.0, 10.0), 0.5,
+                             "nats per dimension the free-bits VAE's KL term does not charge"),
         "BATCH_SIZE": Setting(integer(1, 4_096), 128, "images per training step"),
     },
     "05_faces": dict(FACES),

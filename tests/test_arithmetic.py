@@ -91,7 +91,7 @@ def test_summary_says_when_the_aims_are_met():
     _, _, _, table = measured(strengths=(0.5, 1.0, 3.0))
     summary = arithmetic.arithmetic_summary(table, reach=0.8, stay=0.2)
     assert list(summary.index) == [0.5, 1.0, 3.0]
-    assert summary.loc[3.0, "reached"] == pytest.approx(table.loc["A", "+3 x vector"])
+    assert summary.loc[3.0, "turned"] == pytest.approx(table.loc["A", "+3 x vector"])
     assert summary.loc[1.0, "changed most"] == "B"
     for s in summary.index:
         column = table[f"{s:+g} x vector"]
@@ -113,8 +113,66 @@ def test_the_aims_result_is_the_first_strength_that_meets_them_else_the_best():
     result = arithmetic.aim_result(summary)
     met = summary.index[summary["aim met"]]
     assert result["met"] == bool(len(met)) and result["n_met"] == len(met)
-    assert result["strength"] == (met[0] if len(met) else summary["reached"].idxmax())
+    assert result["strength"] == (met[0] if len(met) else summary["turned"].idxmax())
+    assert result["verdict"] == ("met" if len(met) else "not met")
     unreachable = arithmetic.aim_result(arithmetic.arithmetic_summary(table, reach=1.1))
     assert not unreachable["met"] and unreachable["n_met"] == 0
-    assert unreachable["strength"] == summary["reached"].idxmax()
+    assert unreachable["strength"] == summary["turned"].idxmax()
     assert unreachable["n_strengths"] == 3
+
+
+def test_flips_count_the_attribute_only_on_faces_without_it_before():
+    before = np.array([[0, 0], [0, 1], [1, 0], [0, 0]])
+    after = np.array([[1, 0], [0, 0], [1, 1], [1, 0]])
+    # A: 3 faces were without it, 2 of them have it after (the one that had it stays out).
+    np.testing.assert_allclose(arithmetic.flips(before, after, 0), [2 / 3, 0.5])
+    # Removal (target False): the one face with A before keeps it: 0 of 1 turned.
+    np.testing.assert_allclose(arithmetic.flips(before, after, 0, target=False), [0.0, 0.5])
+    assert np.isnan(arithmetic.flips(np.ones((3, 2)), np.ones((3, 2)), 0)[0])  # none to turn
+
+
+def test_the_vector_is_not_credited_with_what_the_reconstruction_already_shows():
+    z, labels, vector, _ = measured()
+    shifted = lambda z, training=False: np.asarray(z, "float32") + [0.5, 0, 0]  # noqa: E731
+    table = arithmetic.measure_arithmetic(sign_classifier, shifted, z, labels, NAMES, "A",
+                                          vector, [1.0])
+    chosen = z[:, 0] <= 0
+    off_after_reconstruction = z[chosen, 0] + 0.5 <= 0
+    edited = z[chosen][off_after_reconstruction] + 0.5 + vector[0] * 1.0
+    assert table.loc["A", "+1 x vector"] == pytest.approx((edited[:, 0] > 0).mean())
+    assert table.attrs["n_off_reconstructed"] == off_after_reconstruction.sum()
+
+
+def test_a_judge_must_beat_the_majority_by_two_standard_errors():
+    assert arithmetic.judge_beats_majority(0.9, 0.5, 100)
+    assert not arithmetic.judge_beats_majority(0.53, 0.53, 200)  # the chapter's quick run
+    assert not arithmetic.judge_beats_majority(0.55, 0.5, 100)  # within two standard errors
+
+
+def test_a_verdict_from_a_judge_that_is_no_better_than_guessing_is_withheld():
+    _, _, _, table = measured(strengths=(0.5, 1.0, 3.0))
+    summary = arithmetic.arithmetic_summary(table, reach=0.8, stay=0.2)
+    assert arithmetic.aim_result(summary)["verdict"] in ("met", "not met")
+    withheld = arithmetic.aim_result(summary, judge_ok=False)
+    assert withheld["verdict"] == "withheld" and not withheld["met"]
+
+
+def test_worth_and_price_by_hand():
+    images = np.zeros((4, 1, 1, 2))
+    images[:1] = 1.0  # one image of four has the attribute, and differs by 1 in two values
+    worth, price = arithmetic.worth_and_price(images, [1, 0, 0, 0], beta=2.0)
+    assert worth == pytest.approx(0.25 * 0.75 * 2)
+    entropy = -(0.25 * np.log(0.25) + 0.75 * np.log(0.75))
+    assert price == pytest.approx(2.0 * entropy)
+    assert arithmetic.binary_entropy(0.5) == pytest.approx(np.log(2))
+    assert arithmetic.worth_and_price(images, [1, 1, 1, 1], 2.0) == (0.0, 0.0)
+
+
+def test_worth_is_the_squared_error_saved_by_knowing_the_attribute():
+    rng = np.random.default_rng(1)
+    labels = rng.random(5000) < 0.3
+    images = rng.random((5000, 3, 3, 1)) * 0.2 + 0.5 * labels[:, None, None, None]
+    mixed = ((images - images.mean(axis=0)) ** 2).sum(axis=(1, 2, 3)).mean()
+    grouped = sum(((images[g] - images[g].mean(axis=0)) ** 2).sum() for g in (labels, ~labels))
+    saved = mixed - grouped / len(images)
+    assert arithmetic.worth_and_price(images, labels, 1.0)[0] == pytest.approx(saved)

@@ -10,7 +10,8 @@ import tensorflow as tf
 from keras import layers, ops
 
 from course_utils import checks, editions, latent, models
-from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension
+from course_utils import arithmetic
+from course_utils.kl import kl_closed_form, kl_sampled
 
 TEMPLATE = Path(__file__).resolve().parents[1] / "templates" / "chapter_template.ipynb"
 
@@ -39,9 +40,11 @@ CHECKS = {
     "kl": (checks.check_kl_divergence, kl_closed_form),
     "sampling": (checks.check_sampling, models.Sampling),
     "decoder": (checks.check_decoder, models.build_decoder),
-    "kl univariate": (checks.check_kl_univariate, kl_normal),
+    "vae model": (checks.check_vae_model, models.VAE),
+    "kl sampled": (checks.check_kl_sampled, kl_sampled),
     "kl bug fix": (checks.check_kl_bug_fix, kl_closed_form),
-    "kl per dimension": (checks.check_kl_per_dimension, kl_per_dimension),
+    "worth and price": (checks.check_worth_and_price, arithmetic.worth_and_price),
+    "flips": (checks.check_flips, arithmetic.flips),
     "generate": (checks.check_generate, latent.sample_prior),
     "attribute vector": (checks.check_attribute_vector, latent.attribute_vector),
     "project out": (checks.check_project_out, latent.project_out),
@@ -64,6 +67,20 @@ def test_messages_name_the_student_exception(run):
     assert "RuntimeError: broken constructor" in out
 
 
+class VAEStub(models.VAE):
+    """The exercise edition's VAE: the three methods still hold their stubs."""
+
+    def reconstruction_loss(self, images, reconstructions):
+        return None  # your code here
+
+    def per_image_losses(self, images, training=False):
+        reconstruction = kl = total = None  # your code here
+        return reconstruction, kl, total
+
+    def train_step(self, images):
+        return {}  # your code here
+
+
 class SamplingStub(layers.Layer):
     def call(self, inputs):
         return None  # your code here
@@ -73,12 +90,15 @@ STUBS = {
     "kl": lambda z_mean, z_log_var: None,
     "sampling": SamplingStub,
     "decoder": lambda latent_dim=2: None,
-    "kl univariate": lambda mu, sigma: None,
+    "vae model": VAEStub,
+    "kl sampled": lambda q, p, n_samples, seed=0: None,
     "kl bug fix": lambda z_mean, z_log_var: None,
+    "worth and price": lambda images, labels, beta: None,
+    "flips": lambda before, after, k, target=True: None,
 }
 
 
-@pytest.mark.parametrize("check", STUBS)  # chapters 5-6 test their stubs in their own file
+@pytest.mark.parametrize("check", STUBS)
 def test_an_unfilled_stub_is_called_unfinished(check, run):
     check_fn, reference = CHECKS[check]
     result, out = run(check_fn, STUBS[check])

@@ -6,68 +6,56 @@ from keras import ops
 
 from course_utils import checks
 from course_utils.checks.kl import KL_BY_HAND_TOLERANCE, kl_by_hand_reference
-from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension
+from course_utils.kl import kl_closed_form, kl_sampled
 
 
-# --- The univariate closed form ---------------------------------------------------------------
+# --- The Monte Carlo estimate with its standard error ----------------------------------------
 
 
-def kl_univariate_log(mu, sigma):
-    """Right, written differently: log sigma instead of log sigma^2."""
-    return np.log(1.0 / sigma) + (sigma**2 + mu**2) / 2 - 0.5
+def kl_sampled_loop(q, p, n_samples, seed=0):
+    """Right, written differently: the standard error from the variance, by hand."""
+    z = q.rvs(size=n_samples, random_state=np.random.default_rng(seed))
+    r = np.asarray(q.logpdf(z)) - np.asarray(p.logpdf(z))
+    mean = r.sum() / len(r)
+    return mean, np.sqrt(((r - mean) ** 2).sum() / (len(r) - 1) / len(r))
 
 
-def test_univariate_right_answers_pass(run):
-    for answer in (kl_normal, kl_univariate_log):
-        result, out = run(checks.check_kl_univariate, answer)
+def test_sampled_right_answers_pass(run):
+    for answer in (kl_sampled, kl_sampled_loop):
+        result, out = run(checks.check_kl_sampled, answer)
         assert result is answer and out.startswith("✓"), out
 
 
-def std_kl(mu, sigma, var=None, log_var=None, one=1.0, mean_sq=None):
-    var = sigma**2 if var is None else var
-    log_var = 2 * np.log(sigma) if log_var is None else log_var
-    mean_sq = mu**2 if mean_sq is None else mean_sq
-    return 0.5 * (mean_sq + var - one - log_var)
+def sampled(n_from="q", sign=1.0, error=lambda r, n: r.std(ddof=1) / np.sqrt(n), seeded=True):
+    """Return a kl_sampled with one piece changed."""
+    def answer(q, p, n_samples, seed=0):
+        source = q if n_from == "q" else p
+        state = np.random.default_rng(seed) if seeded else None
+        z = source.rvs(size=n_samples, random_state=state)
+        r = (q.logpdf(z) - p.logpdf(z)) if n_from == "q" else (p.logpdf(z) - q.logpdf(z))
+        return sign * float(np.mean(r)), float(error(r, n_samples))
+    return answer
 
 
-UNIVARIATE_MISTAKES = {
-    "wrong sign": (lambda m, s: -std_kl(m, s), "sign is wrong"),
-    "missing 1/2": (lambda m, s: 2 * std_kl(m, s), "factor 1/2"),
-    "sigma as variance": (lambda m, s: std_kl(m, s, var=s, log_var=np.log(s)),
-                          "sigma as the variance"),
-    "log sigma": (lambda m, s: std_kl(m, s, log_var=np.log(s)), "2 * log(sigma)"),
-    "sigma for sigma^2": (lambda m, s: std_kl(m, s, var=s), "sigma**2"),
-    "sigma as log-variance": (lambda m, s: std_kl(m, s, var=np.exp(s), log_var=s),
-                              "log-variance"),
-    "missing -1": (lambda m, s: std_kl(m, s, one=0.0), "The -1 is missing"),
-    "mu not squared": (lambda m, s: std_kl(m, s, mean_sq=m), "mu must be squared"),
-    "abs mu": (lambda m, s: std_kl(m, s, mean_sq=np.abs(m)), "absolute value"),
-    "summed": (lambda m, s: np.sum(std_kl(m, s)), "single number"),
-    "math.log": (lambda m, s: 0.5 * (m**2 + s**2 - 1 - __import__("math").log(s**2)),
-                 "raised TypeError"),
-    "NaN": (lambda m, s: std_kl(m, s) + np.where(s < 0.5, np.nan, 0.0), "NaN or inf"),
-    "floats only wrong": (lambda m, s: std_kl(np.atleast_1d(m), np.atleast_1d(s)) + 0.0
-                          if np.ndim(m) else 0.0, "plain floats"),
-    "something else": (lambda m, s: std_kl(m, s) + 0.1, "Your values differ"),
+SAMPLED_MISTAKES = {
+    "wrong sign": (sampled(sign=-1.0), "wrong sign"),
+    "draws from p": (sampled(n_from="p"), "KL(p || q)"),
+    "no sqrt n": (sampled(error=lambda r, n: r.std(ddof=1)), "divide it by sqrt(n)"),
+    "variance": (sampled(error=lambda r, n: r.var() / np.sqrt(n)), "variance over sqrt(n)"),
+    "error over n": (sampled(error=lambda r, n: r.std() / n), "return log_ratio.std(ddof=1)"),
+    "unseeded": (sampled(seeded=False), "same seed differ"),
+    "one number": (lambda q, p, n_samples, seed=0: 0.5, "two numbers"),
+    "per draw": (lambda q, p, n_samples, seed=0: (np.zeros(n_samples), np.zeros(n_samples)),
+                 "two single numbers"),
 }
 
 
-@pytest.mark.parametrize("mistake", UNIVARIATE_MISTAKES)
-def test_univariate_mistakes_get_their_hint(mistake, run):
-    answer, hint = UNIVARIATE_MISTAKES[mistake]
-    result, out = run(checks.check_kl_univariate, answer)
-    assert result is kl_normal
+@pytest.mark.parametrize("mistake", SAMPLED_MISTAKES)
+def test_sampled_mistakes_get_their_hint(mistake, run):
+    answer, hint = SAMPLED_MISTAKES[mistake]
+    result, out = run(checks.check_kl_sampled, answer)
+    assert result is kl_sampled
     assert out.startswith("✗") and hint in out, out
-
-
-def test_univariate_mistakes_are_told_apart():
-    mu = np.array([0.0, 1.0, -2.0, 0.5, 3.0, 0.0, -0.7])
-    sigma = np.array([1.0, 1.0, 0.5, 2.0, 0.2, 0.1, 1.6])
-    values = [f(mu, sigma) for f, _ in list(UNIVARIATE_MISTAKES.values())[:9]]
-    values.append(kl_normal(mu, sigma))
-    for i, a in enumerate(values):
-        for b in values[i + 1:]:
-            assert not np.allclose(a, b, rtol=1e-6, atol=1e-8)
 
 
 # --- The KL of one encoder output by hand -----------------------------------------------------
@@ -161,41 +149,4 @@ def test_bug_fix_mistakes_get_their_hint(mistake, run):
     answer, hint = BUG_FIX_MISTAKES[mistake]
     result, out = run(checks.check_kl_bug_fix, answer)
     assert result is kl_closed_form
-    assert out.startswith("✗") and hint in out, out
-
-
-# --- chapter 5: the KL of each latent dimension ---------------------------------------------------
-
-
-def kl_per_dimension_ops(z_mean, z_log_var):
-    return ops.mean(-0.5 * (1 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var)), axis=0)
-
-
-@pytest.mark.parametrize("answer", [kl_per_dimension, kl_per_dimension_ops])
-def test_kl_per_dimension_right_answers_pass(answer, run):
-    result, out = run(checks.check_kl_per_dimension, answer)
-    assert result is answer and out.startswith("✓"), out
-
-
-def kl_terms(m, lv):
-    return -0.5 * (1 + lv - m**2 - np.exp(lv))
-
-
-PER_DIMENSION_MISTAKES = [
-    (lambda m, lv: kl_terms(m, lv).sum(axis=0), "average them instead"),
-    (lambda m, lv: kl_terms(m, lv).sum(axis=1), "one value per face"),
-    (lambda m, lv: kl_terms(m, lv), "every face's value"),
-    (lambda m, lv: -kl_terms(m, lv).mean(axis=0), "sign is wrong"),
-    (lambda m, lv: (-0.5 * (1 + lv - m**2 - lv)).mean(axis=0), "log-variance as the variance"),
-    (lambda m, lv: kl_terms(m, lv).mean(axis=0) + 0.1,
-     "average -1/2 (1 + log σ² - μ² - σ²) over the faces"),
-    (lambda m, lv: None, "not done yet"),
-]
-
-
-@pytest.mark.parametrize("answer, hint", PER_DIMENSION_MISTAKES,
-                         ids=[h[:24] for _, h in PER_DIMENSION_MISTAKES])
-def test_kl_per_dimension_mistakes_get_their_hint(answer, hint, run):
-    result, out = run(checks.check_kl_per_dimension, answer)
-    assert result is kl_per_dimension
     assert out.startswith("✗") and hint in out, out

@@ -1,11 +1,13 @@
-"""Chapter 3's sampling check: right answers pass, typical wrong ones get their hint, no raising."""
+"""Chapter 3's checks: right answers pass, typical wrong ones get their hint, no raising."""
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from keras import ops
 
 from course_utils import checks, latent, models
+from course_utils.kl import kl_closed_form
 
 REFERENCE = latent.sample_prior
 CHECK = checks.check_generate
@@ -117,3 +119,83 @@ def test_mistakes_get_their_hint_and_the_reference(name, run):
     assert result is REFERENCE
     assert out.startswith("✗") and hint in out, out
     assert "uses the reference" in out
+
+
+# --- The VAE's loss and training step ---------------------------------------------------------
+
+
+class VAEWithMse(models.VAE):
+    """Right in structure, but the Bernoulli loss written by hand with clipping."""
+
+    def reconstruction_loss(self, images, reconstructions):
+        r = ops.clip(reconstructions, 1e-7, 1 - 1e-7)
+        return -ops.sum(images * ops.log(r) + (1 - images) * ops.log(1 - r), axis=(1, 2, 3))
+
+
+def vae_variant(reconstruction=None, losses=None, step=None):
+    """Return a VAE class with some methods replaced."""
+    body = {}
+    if reconstruction:
+        body["reconstruction_loss"] = reconstruction
+    if losses:
+        body["per_image_losses"] = losses
+    if step:
+        body["train_step"] = step
+    return type("Variant", (models.VAE,), body)
+
+
+def losses_with(decode="z", beta_on="kl", kl_mean=False):
+    def per_image_losses(self, images, training=False):
+        z_mean, z_log_var, z = self.encoder(images, training=training)
+        decoded = self.decoder(z if decode == "z" else z_mean, training=training)
+        reconstruction = self.reconstruction_loss(images, decoded)
+        kl = kl_closed_form(z_mean, z_log_var)
+        if kl_mean:
+            kl = kl / ops.cast(ops.shape(z_mean)[-1], kl.dtype)
+        total = {"kl": reconstruction + self.beta * kl, "none": reconstruction + kl,
+                 "reconstruction": self.beta * reconstruction + kl}[beta_on]
+        return reconstruction, kl, total
+    return per_image_losses
+
+
+def step_with(reduce=ops.mean, apply=True, logs=True):
+    def train_step(self, images):
+        with tf.GradientTape() as tape:
+            reconstruction, kl, total = self.per_image_losses(images, training=True)
+            loss = reduce(total)
+        gradients = tape.gradient(loss, self.trainable_weights)
+        if apply:
+            self.optimizer.apply_gradients(zip(gradients, self.trainable_weights))
+        return self.track(reconstruction, kl, total) if logs else None
+    return train_step
+
+
+def test_the_vae_reference_and_a_variant_pass(run):
+    for answer in (models.VAE, VAEWithMse):
+        result, out = run(checks.check_vae_model, answer)
+        assert result is answer and out.startswith("✓ VAE"), out
+
+
+VAE_MISTAKES = {
+    "mean over pixels": (vae_variant(reconstruction=lambda self, x, r: ops.mean(
+        ops.binary_crossentropy(x, r), axis=(1, 2, 3))), "averages the pixels"),
+    "squared error": (vae_variant(reconstruction=lambda self, x, r: ops.sum(
+        ops.square(x - r), axis=(1, 2, 3))), "summed binary cross-entropy"),
+    "decodes z_mean": (vae_variant(losses=losses_with(decode="z_mean")), "decodes z_mean"),
+    "beta ignored": (vae_variant(losses=losses_with(beta_on="none")), "ignores beta"),
+    "beta on reconstruction": (vae_variant(losses=losses_with(beta_on="reconstruction")),
+                               "weighs the KL"),
+    "kl averaged": (vae_variant(losses=losses_with(kl_mean=True)), "kl_closed_form"),
+    "sum over batch": (vae_variant(step=step_with(reduce=ops.sum)), "times too large"),
+    "no step": (vae_variant(step=step_with(apply=False)), "left the weights unchanged"),
+    "no logs": (vae_variant(step=step_with(logs=False)), "running means"),
+    "an instance": (models.build_vae(), "Pass the class itself"),
+}
+
+
+@pytest.mark.parametrize("name", VAE_MISTAKES)
+def test_vae_mistakes_get_their_hint(name, run):
+    answer, hint = VAE_MISTAKES[name]
+    result, out = run(checks.check_vae_model, answer)
+    assert result is models.VAE
+    assert out.startswith("✗") and hint in out, out

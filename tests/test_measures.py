@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from scipy import linalg
+from scipy.spatial import cKDTree
 
 from course_utils import measures
 
@@ -110,26 +112,81 @@ def identity(x, training=False):
     return np.asarray(x, dtype="float32")
 
 
+class PointJudge:
+    """A judge of "images" that are 2-D points: its class is the sign of x, its atypicality the
+    distance to the nearest reference point, its features the point itself."""
+
+    def __init__(self, reference):
+        self.tree = cKDTree(reference)
+
+    def classes(self, images):
+        return (np.asarray(images)[:, 0] > 0).astype(int)
+
+    def atypicality(self, images):
+        return self.tree.query(np.asarray(images))[0]
+
+    def features(self, images):
+        return np.asarray(images, np.float64)
+
+
+def blobs(rng, n):
+    """Return points in two blobs at (-2, 0) and (2, 0), and their classes."""
+    labels = rng.integers(0, 2, n)
+    return (np.stack([4.0 * labels - 2, np.zeros(n)], axis=1)
+            + rng.normal(0, 0.2, (n, 2))).astype("float32"), labels
+
+
 def test_limitations_on_a_known_latent_space():
     rng = np.random.default_rng(0)
-    # "Images" that are their own codes: two classes in blobs at (-2, 0) and (2, 0).
-    def blobs(n):
-        labels = rng.integers(0, 2, n)
-        return (np.stack([4.0 * labels - 2, np.zeros(n)], axis=1)
-                + rng.normal(0, 0.2, (n, 2))).astype("float32"), labels
-    x_ref, y_ref = blobs(2000)
-    x_held, y_held = blobs(500)
+    # "Images" that are their own codes, decoded by the identity.
+    z_ref, _ = blobs(rng, 2000)
+    z_held, y_held = blobs(rng, 500)
     points = rng.uniform(-3, 3, size=(2000, 2)).astype("float32")
-    result = measures.limitations(identity, identity, x_ref, x_held, y_held, points, x_ref,
-                                  y_ref, n_classes=2)
+    result = measures.limitations(identity, PointJudge(z_ref), z_ref, z_held, y_held, z_held,
+                                  z_held, points, n_classes=2)
     assert result["area_unevenness"] == pytest.approx(0.0, abs=0.03)  # symmetric classes
     assert result["generated_unevenness"] == pytest.approx(0.0, abs=0.03)
     assert result["max_abs_mean"] < 0.2 and 1.8 < result["max_std"] < 2.2
     assert result["gap_fraction"] > 0.8  # the box is mostly empty
     assert result["realistic_in_gaps"] < 0.05  # and gap points are far from any "image"
     assert result["separation"] > 0.95
+    assert result["fid_reconstructions"] < 0.01  # the held points are the real ones
+    assert result["fid_samples"] > 1.0  # a uniform box is not two blobs
     table = measures.limitations_table({"model": result})
     assert list(table.index) == list(measures.LABELS.values())
+
+
+def test_lines_join_codes_of_different_classes():
+    z = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [5.0, 5.0]])
+    labels = np.array([0, 0, 1, 1])
+    lines, pairs = measures.lines(z, labels, n_pairs=10, n_steps=5, seed=1)
+    assert lines.shape == (len(pairs), 5, 2) and len(pairs) <= 10
+    assert np.all(labels[pairs[:, 0]] != labels[pairs[:, 1]])
+    np.testing.assert_allclose(lines[:, 0], z[pairs[:, 0]])
+    np.testing.assert_allclose(lines[:, -1], z[pairs[:, 1]])
+
+
+def test_the_line_test_finds_the_gap_between_two_blobs():
+    rng = np.random.default_rng(2)
+    z_ref, _ = blobs(rng, 2000)
+    z_held, y_held = blobs(rng, 300)
+    threshold = measures.gap_threshold(z_ref, z_held)
+    result = measures.line_test(z_ref, z_held, y_held, identity, PointJudge(z_ref), threshold,
+                                n_pairs=50, n_steps=9, seed=0)
+    assert result["lines_crossing"] == 1.0  # every line between the blobs crosses the gap
+    assert 0.5 < result["line_gap_share"] < 0.9
+    assert result["line_gap_atypicality"] > 5 * result["line_data_atypicality"]
+
+
+def test_frechet_distance_matches_the_matrix_square_root_form():
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(400, 5))
+    b = rng.normal(size=(300, 5)) @ rng.normal(size=(5, 5)) + 1.0
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    expected = (np.sum((a.mean(0) - b.mean(0)) ** 2) + np.trace(cov_a + cov_b)
+                - 2 * np.trace(linalg.sqrtm(cov_a @ cov_b).real))
+    assert measures.frechet_distance(a, b) == pytest.approx(expected, rel=1e-6)
+    assert measures.frechet_distance(a, a) == pytest.approx(0.0, abs=1e-9)
 
 
 def test_reference_images_are_a_seeded_subset():

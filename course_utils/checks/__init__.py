@@ -7,25 +7,29 @@ course's topic modules (``kl``, ``latent``, ``measures``, ``models``). Chapters 
 """
 
 from course_utils.checks.autoencoder import check_conv_output_shape
-from course_utils.checks.faces import check_attribute_vector, check_project_out
+from course_utils.checks.faces import (
+    check_attribute_vector, check_flips, check_project_out, check_worth_and_price,
+)
 from course_utils.checks.kl import (
     KL_BY_HAND_Z_LOG_VAR, KL_BY_HAND_Z_MEAN, check_kl_bug_fix, check_kl_by_hand,
-    check_kl_divergence, check_kl_per_dimension, check_kl_univariate,
+    check_kl_divergence, check_kl_sampled,
 )
 from course_utils.checks.latent import check_class_shares, check_in_gap, check_ks_distance
 from course_utils.checks.models import check_decoder, check_sampling
-from course_utils.checks.vae import check_generate
+from course_utils.checks.vae import check_generate, check_vae_model
 
 __all__ = [
+    # the chapter template's example
+    "check_kl_divergence",
     # chapter 1
     "check_conv_output_shape", "check_decoder",
     # chapter 2
     "check_class_shares", "check_in_gap", "check_ks_distance",
     # chapter 3
-    "check_generate", "check_kl_divergence", "check_sampling",
+    "check_generate", "check_sampling", "check_vae_model",
     # chapter 4
     "KL_BY_HAND_Z_LOG_VAR", "KL_BY_HAND_Z_MEAN", "check_kl_bug_fix", "check_kl_by_hand",
-    "check_kl_univariate",
+    "check_kl_sampled",
     # chapters 5 and 6
-    "check_attribute_vector", "check_kl_per_dimension", "check_project_out",
+    "check_attribute_vector", "check_flips", "check_project_out", "check_worth_and_price",
 ]

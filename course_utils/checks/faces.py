@@ -1,9 +1,95 @@
-"""Checks for the faces chapters: attribute vectors and untangling them (chapter 6)."""
+"""Checks for the faces chapters: an attribute's worth and price (5), attribute vectors (6)."""
 
 import numpy as np
 
-from course_utils import latent
-from course_utils.checks.core import _as_numbers, _call, _Hint, _need_callable, _run_check, _show
+from course_utils import arithmetic, latent
+from course_utils.checks.core import (
+    _as_numbers, _call, _Hint, _need_callable, _not_done, _run_check, _show,
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 5: what a yes/no attribute is worth to the code, and its price.
+
+
+def check_worth_and_price(fn):
+    """Check worth_and_price(images, labels, beta): p(1-p) |m_on - m_off|^2 and beta H(p)."""
+    success = ("the worth is p (1 - p) times the summed squared difference of the two average "
+               "images and the price beta H(p) in nats, on 3 sets of images, and an attribute "
+               "that every image has is worth and costs nothing.")
+    return _run_check("worth_and_price", _verify_worth_and_price, fn,
+                      arithmetic.worth_and_price, success)
+
+
+def _worth_cases():
+    """Return (images, labels, beta) cases: small random images, labels of several rates."""
+    rng = np.random.default_rng(4)
+    cases = []
+    for n, rate, beta in ((60, 0.2, 0.2), (40, 0.5, 6.0), (80, 0.85, 1.5)):
+        labels = np.zeros(n, bool)
+        labels[rng.choice(n, int(n * rate), replace=False)] = True
+        images = rng.random((n, 4, 4, 3)) * 0.5 + 0.4 * labels[:, None, None, None] * rng.random(
+            (4, 4, 3))
+        cases.append((images.astype("float32"), labels, beta))
+    return cases
+
+
+def _worth_mistakes(images, labels, beta):
+    """Return (worth, price, hint) of the answers students write, first match wins."""
+    labels = labels.astype(bool)
+    p = labels.mean()
+    gap = float(np.sum((images[labels].mean(axis=0) - images[~labels].mean(axis=0)) ** 2))
+    entropy = arithmetic.binary_entropy(p)
+    worth, price = p * (1 - p) * gap, beta * entropy
+    return [
+        (gap, None, "The worth misses the factor p (1 - p): the squared difference of the two "
+                    "average images is what a face of either group saves only if the other "
+                    "group's average were drawn for it; mixing in proportion saves p (1 - p) "
+                    "times it per face."),
+        (worth / images[0].size, None, "The worth averages over the pixels; the loss sums the "
+                                       "squared error over them, so sum."),
+        (None, beta * np.log(2), "The price uses ln 2, the entropy of a fifty-fifty attribute; "
+                                 "an attribute of rate p carries H(p) = -p ln p - (1 - p) "
+                                 "ln(1 - p) nats, less for a rare one."),
+        (None, beta * entropy / np.log(2), "The price is in bits (log base 2); the KL is in "
+                                           "nats: use np.log."),
+        (None, entropy, "The price is the entropy without beta: the loss charges beta times the "
+                        "KL."),
+        (None, -price, "The price is negative: H(p) = -(p ln p + (1 - p) ln(1 - p)) is positive."),
+    ]
+
+
+def _verify_worth_and_price(fn):
+    """Raise a hint unless fn returns (worth, price) as the chapter defines them."""
+    _need_callable(fn, "worth_and_price")
+    for images, labels, beta in _worth_cases():
+        out = _call("worth_and_price(images, labels, beta)", fn, images.copy(), labels.copy(),
+                    beta)
+        if out is None:
+            raise _not_done("worth_and_price returned None")
+        if not isinstance(out, (tuple, list)) or len(out) != 2:
+            raise _Hint("worth_and_price must return two numbers, (worth, price).")
+        worth, price = (float(_as_numbers(v, "worth_and_price").reshape(-1)[0]) for v in out)
+        expected = arithmetic.worth_and_price(images, labels, beta)
+        close = lambda a, b: np.isclose(a, b, rtol=1e-4, atol=1e-9)  # noqa: E731
+        if close(worth, expected[0]) and close(price, expected[1]):
+            continue
+        for wrong_worth, wrong_price, hint in _worth_mistakes(images.astype(np.float64), labels,
+                                                              beta):
+            if ((wrong_worth is not None and close(worth, wrong_worth))
+                    or (wrong_price is not None and close(price, wrong_price))):
+                raise _Hint(hint)
+        raise _Hint(f"For {len(labels)} images with the attribute in {labels.mean():.0%} and "
+                    f"beta = {beta:g}, (worth, price) is {_show(expected)}; yours is "
+                    f"{_show((worth, price))}.")
+    images, labels, beta = _worth_cases()[0]
+    everyone = _call("worth_and_price(images, all True, beta)", fn, images,
+                     np.ones(len(images), bool), beta)
+    if everyone is None or any(abs(float(np.ravel(v)[0])) > 1e-12 or not np.isfinite(
+            float(np.ravel(v)[0])) for v in everyone):
+        raise _Hint("When every image has the attribute there is nothing to tell: return "
+                    "(0.0, 0.0) (your answer gives NaN or other numbers; guard p = 0 and "
+                    "p = 1, where 0 ln 0 counts as 0).")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,6 +154,75 @@ def _verify_attribute_vector(fn):
                 raise _Hint(hint)
         raise _Hint(f"Your vector starts {_show(out[:3])}, the expected one {_show(expected[:3])}: "
                     "z[labels == 1].mean(axis=0) - z[labels == 0].mean(axis=0).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 6: counting what an attribute vector changed.
+
+
+def check_flips(fn):
+    """Check flips(before, after, k, target): shares changed, and for k turned from off."""
+    success = ("for attribute k it counts, among the faces judged without the target before, "
+               "the share judged with it after; for every other attribute the share whose "
+               "verdict changed, on 3 sets of verdicts, removal (target False) included.")
+    return _run_check("flips", _verify_flips, fn, arithmetic.flips, success)
+
+
+def _flip_cases():
+    """Return (before, after, k, target) cases: 0/1 verdicts of shape (faces, attributes)."""
+    rng = np.random.default_rng(6)
+    cases = []
+    for n, a, k, target in ((50, 5, 0, True), (30, 4, 2, False), (40, 6, 3, True)):
+        before = (rng.random((n, a)) < 0.4).astype(np.int8)
+        after = before.copy()
+        flip = rng.random((n, a)) < 0.3
+        after[flip] = 1 - after[flip]
+        cases.append((before, after, k, target))
+    return cases
+
+
+def _flip_mistakes(before, after, k, target):
+    """Return (values, hint) of the answers students write, first match wins."""
+    changed = (before != after).mean(axis=0).astype(np.float64)
+    off = before[:, k] != int(target)
+    absolute = changed.copy()
+    absolute[k] = (after[:, k] == int(target)).mean()
+    over_all = changed.copy()
+    over_all[k] = ((after[:, k] == int(target)) & off).mean()
+    both_ways = changed.copy()
+    return [
+        (absolute, "For attribute k you count every face judged to have the target after; count "
+                   "only the faces judged WITHOUT it before (strength 0), so what was already "
+                   "there does not count as the vector's doing."),
+        (over_all, "For attribute k you divide by all the faces; divide by the faces judged "
+                   "without the target before: the share of THEM that turned."),
+        (both_ways, "For attribute k you count every change; count only the faces that turned "
+                    "from without the target to with it."),
+    ]
+
+
+def _verify_flips(fn):
+    """Raise a hint unless fn measures the flips as the chapter defines them."""
+    _need_callable(fn, "flips")
+    for before, after, k, target in _flip_cases():
+        out = _call(f"flips(before, after, {k}, {target})", fn, before.copy(), after.copy(), k,
+                    target)
+        got = _as_numbers(out, "flips")
+        expected = arithmetic.flips(before, after, k, target)
+        if got.shape != expected.shape:
+            raise _Hint(f"For verdicts of shape {before.shape} return one share per attribute, "
+                        f"shape {expected.shape}; yours has shape {got.shape}.")
+        if np.allclose(got, expected, atol=1e-9, equal_nan=True):
+            continue
+        if np.nanmax(got) > 1:
+            raise _Hint("Some of your values exceed 1: you return counts; return shares (divide "
+                        "by the number of faces counted).")
+        for wrong, hint in _flip_mistakes(before, after, k, target):
+            if np.allclose(got, wrong, atol=1e-9):
+                raise _Hint(hint)
+        raise _Hint(f"For attribute k = {k} (target {target}) the share is {expected[k]:.3f} and "
+                    f"the other attributes' start {_show(np.delete(expected, k)[:3])}; yours "
+                    f"gives {got[k]:.3f} and {_show(np.delete(got, k)[:3])}.")
 
 
 def check_project_out(fn):

@@ -1,4 +1,4 @@
-"""Checks for the KL divergence: the VAE's KL term, the univariate KL, by hand, per dimension.
+"""Checks for the KL divergence: the KL term, its Monte Carlo estimate, by hand, a bug hunt.
 
 The right answers are :mod:`course_utils.kl`'s; the wrong ones that students write are made by
 :func:`_wrong_terms`, the per-dimension terms with one piece swapped for a wrong one.
@@ -7,12 +7,13 @@ The right answers are :mod:`course_utils.kl`'s; the wrong ones that students wri
 import numpy as np
 import tensorflow as tf
 from keras import ops
+from scipy import stats
 
 from course_utils.checks.core import (
     _not_done,
-    _as_numbers, _call, _Caveat, _describe, _Hint, _need_callable, _run_check, _show,
+    _as_numbers, _call, _Caveat, _describe, _Hint, _kind, _need_callable, _run_check, _show,
 )
-from course_utils.kl import kl_closed_form, kl_normal, kl_per_dimension, kl_terms
+from course_utils.kl import kl_closed_form, kl_sampled, kl_terms
 
 
 def _wrong_terms(mean, log_var, log_var_term=None, variance=None, one=1.0, mean_sq=None):
@@ -27,7 +28,7 @@ def _wrong_terms(mean, log_var, log_var_term=None, variance=None, one=1.0, mean_
 
 
 # ---------------------------------------------------------------------------------------------
-# Chapter 3: the KL term of the VAE's loss.
+# The KL term of the VAE's loss (the chapter template's example exercise; chapter 4's bug hunt).
 
 
 def check_kl_divergence(fn):
@@ -154,82 +155,94 @@ def _check_kl_in_graph(fn, case):
                       "keras.ops instead of NumPy or Python loops.")
 
 # ---------------------------------------------------------------------------------------------
-# Chapter 4: KL(N(mu, sigma^2) || N(0, 1)) from the mean and the standard deviation.
+# Chapter 4: the KL estimated from draws, with its standard error.
 
-# (mu, sigma) test values: both signs of mu, sigma below and above 1, and q = p (KL = 0).
-_UNIVARIATE_MU = np.array([0.0, 1.0, -2.0, 0.5, 3.0, 0.0, -0.7])
-_UNIVARIATE_SIGMA = np.array([1.0, 1.0, 0.5, 2.0, 0.2, 0.1, 1.6])
-
-
-def _kl_std(mu, sigma, var=None, log_var=None, one=1.0, mean_sq=None):
-    """Return a wrong KL(N(mu, sigma^2) || N(0, 1)) with one term swapped (see _wrong_terms)."""
-    return _wrong_terms(mu, np.log(sigma**2), log_var_term=log_var, variance=var, one=one,
-                        mean_sq=mean_sq)
+_MC_DRAWS = 40_000  # draws per case: standard errors small enough to tell the mistakes apart
+_MC_CASES = [(stats.norm(1.0, 0.5), stats.norm()),  # (q, p): one dimension, the usual prior
+             (stats.norm(-2.0, 2.0), stats.norm(0.5, 1.5)),  # a p that is not N(0, 1)
+             (stats.multivariate_normal([0.5, -1.0], np.diag([0.3, 2.0])),
+              stats.multivariate_normal(np.zeros(2)))]  # two dimensions
 
 
-# Wrong answers students write, as (what it computes, hint); checked in this order.
-_UNIVARIATE_MISTAKES = [
-    (lambda m, s: -_kl_std(m, s),
-     "The sign is wrong: KL = 1/2 (μ² + σ² - 1 - log σ²), which is never negative."),
-    (lambda m, s: 2.0 * _kl_std(m, s),
-     "Your values are twice the KL: the factor 1/2 is missing."),
-    (lambda m, s: _kl_std(m, s, var=s, log_var=np.log(s)),
-     ("You used sigma as the variance: sigma is the standard deviation, so the variance is "
-      "sigma**2 and log σ² = 2 log sigma.")),
-    (lambda m, s: _kl_std(m, s, log_var=np.log(s)),
-     "You used log sigma where the formula has log σ² = 2 * log(sigma)."),
-    (lambda m, s: _kl_std(m, s, var=s),
-     "You used sigma where the formula has the variance σ² = sigma**2."),
-    (lambda m, s: _kl_std(m, s, var=np.exp(s), log_var=s),
-     ("You treated sigma as a log-variance (σ² = exp(sigma)); here sigma is the standard "
-      "deviation itself: σ² = sigma**2.")),
-    (lambda m, s: _kl_std(m, s, one=0.0),
-     "The -1 is missing: at mu = 0, sigma = 1 (q equal to p) the KL must be 0."),
-    (lambda m, s: _kl_std(m, s, mean_sq=m),
-     "mu must be squared (mu**2)."),
-    (lambda m, s: _kl_std(m, s, mean_sq=np.abs(m)),
-     "mu must be squared (mu**2), not taken as its absolute value."),
-]
+def check_kl_sampled(fn):
+    """Check kl_sampled(q, p, n_samples, seed): a Monte Carlo KL(q || p) and its standard error."""
+    success = (f"on {len(_MC_CASES)} pairs of Gaussians its estimates lie within a few standard "
+               "errors of the closed form, its standard errors match the spread of the draws "
+               "over sqrt(n), q = p gives exactly (0, 0), and the seed makes it reproducible.")
+    return _run_check("kl_sampled", _verify_kl_sampled, fn, kl_sampled, success)
 
 
-def check_kl_univariate(fn):
-    """Check kl_univariate(mu, sigma) = KL(N(mu, sigma^2) || N(0, 1)) elementwise."""
-    success = (f"matches the closed form for {len(_UNIVARIATE_MU)} pairs (mu, sigma), including "
-               "q equal to p (KL = 0), on arrays and on plain floats.")
-    return _run_check("kl_univariate", _verify_kl_univariate, fn, kl_normal, success)
+def _sampled(fn, q, p, n, seed):
+    """Return the student's (estimate, standard error) as two floats, or fail with a hint."""
+    out = _call(f"kl_sampled(q, p, {n}, seed={seed})", fn, q, p, n, seed=seed)
+    if out is None:
+        raise _not_done("kl_sampled returned None")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise _Hint("kl_sampled must return two numbers, (estimate, standard_error); it returned "
+                    f"{_kind(out)}.")
+    values = [_as_numbers(v, "kl_sampled") for v in out]
+    if any(v.size != 1 for v in values):
+        raise _Hint("kl_sampled must return two single numbers: the mean of the log-ratios and "
+                    "its standard error, not one value per draw.")
+    return tuple(float(v.reshape(())) for v in values)
 
 
-def _verify_kl_univariate(fn):
-    """Raise a hint unless fn(mu, sigma) computes the KL elementwise, on arrays and floats."""
-    _need_callable(fn, "kl_univariate")
-    mu, sigma = _UNIVARIATE_MU, _UNIVARIATE_SIGMA
-    out = _as_numbers(_call("kl_univariate(mu, sigma)", fn, mu.copy(), sigma.copy()),
-                      "kl_univariate")
-    if out.shape != mu.shape:
-        what = ("a single number" if out.size == 1 else f"shape {out.shape}")
-        raise _Hint(f"For arrays mu and sigma of shape {mu.shape} you return {what}; compute "
-                    "elementwise, one KL value per pair (no sum or mean).")
-    expected = kl_normal(mu, sigma)
-    if not _close(out, expected):
-        if not np.all(np.isfinite(out)):
-            raise _Hint("Your values contain NaN or inf: use np.log (not math.log) and take the "
-                        "log of sigma**2, which is positive.")
-        for mistake, hint in _UNIVARIATE_MISTAKES:
-            if _close(out, mistake(mu, sigma)):
-                raise _Hint(hint)
-        raise _Hint(f"Your values differ from 1/2 (μ² + σ² - 1 - log σ²). For mu = "
-                    f"{_show(mu[:3])} and sigma = {_show(sigma[:3])} the KL is "
-                    f"{_show(expected[:3])}; yours gives {_show(out[:3])}.")
-    scalar = _as_numbers(_call("kl_univariate(1.0, 0.5)", fn, 1.0, 0.5), "kl_univariate")
-    if scalar.size != 1 or not _close(scalar.reshape(()), kl_normal(1.0, 0.5)):
-        raise _Hint(f"On plain floats, kl_univariate(1.0, 0.5) should be "
-                    f"{float(kl_normal(1.0, 0.5)):.4f}; yours gives {_show(scalar)}. Use NumPy "
-                    "functions (np.log), which work on floats and arrays alike.")
+def _gaussian_kl(q, p):
+    """Return the exact KL(q || p) of two frozen scipy Gaussians, 1-D or multivariate."""
+    def moments(dist):  # norm has mean() and var(); multivariate_normal has .mean and .cov
+        if callable(dist.mean):
+            return np.atleast_1d(dist.mean()), np.atleast_2d(dist.var())
+        return np.atleast_1d(dist.mean), np.atleast_2d(dist.cov)
+
+    (mean_q, cov_q), (mean_p, cov_p) = moments(q), moments(p)
+    inverse = np.linalg.inv(cov_p)
+    diff = mean_p - mean_q
+    return 0.5 * (np.trace(inverse @ cov_q) + diff @ inverse @ diff - len(mean_q)
+                  + np.log(np.linalg.det(cov_p) / np.linalg.det(cov_q)))
 
 
-def _close(a, b):
-    """Return whether two arrays of KL values agree to float64 accuracy (with some slack)."""
-    return a.shape == np.shape(b) and np.allclose(a, b, rtol=1e-6, atol=1e-8)
+def _verify_kl_sampled(fn):
+    """Raise a hint unless fn estimates KL(q || p) by draws from q, with the right error."""
+    _need_callable(fn, "kl_sampled")
+    for q, p in _MC_CASES:
+        estimate, stderr = _sampled(fn, q, p, _MC_DRAWS, seed=0)
+        exact, reverse = _gaussian_kl(q, p), _gaussian_kl(p, q)
+        _, reference_stderr = kl_sampled(q, p, _MC_DRAWS, seed=0)
+        if abs(estimate + exact) < 5 * reference_stderr:
+            raise _Hint("The estimate has the wrong sign: average log q(z) - log p(z), not "
+                        "log p(z) - log q(z). A KL is never negative.")
+        if abs(estimate - reverse) < 5 * reference_stderr < abs(exact - reverse):
+            raise _Hint("Your estimate is KL(p || q): draw z from q (q.rvs), the distribution "
+                        "the expectation is under, not from p.")
+        if stderr <= 0 or not np.isfinite(stderr):
+            raise _Hint(f"The standard error is {stderr:g}; it is the standard deviation of the "
+                        "log-ratios divided by sqrt(n), positive unless q equals p.")
+        ratio = stderr / reference_stderr
+        if abs(ratio - np.sqrt(_MC_DRAWS)) < 0.1 * np.sqrt(_MC_DRAWS):
+            raise _Hint("The standard error is the draws' standard deviation; divide it by "
+                        "sqrt(n): the error of a mean shrinks with the number of draws.")
+        variance_over_root = (reference_stderr * np.sqrt(_MC_DRAWS)) ** 2 / np.sqrt(_MC_DRAWS)
+        if abs(stderr - variance_over_root) < 0.1 * variance_over_root:
+            raise _Hint("The standard error looks like a variance over sqrt(n): take the standard "
+                        "deviation (np.std) of the log-ratios, then divide by sqrt(n).")
+        if not 0.8 < ratio < 1.25:
+            raise _Hint(f"The standard error is {stderr:.4g}, where the spread of the log-ratios "
+                        f"over sqrt(n) is about {reference_stderr:.4g}: return "
+                        "log_ratio.std(ddof=1) / np.sqrt(n_samples).")
+        if abs(estimate - exact) > 6 * reference_stderr:
+            raise _Hint(f"The estimate is {estimate:.4f}, where KL(q || p) is {exact:.4f} (more "
+                        "than 6 standard errors away): average log q(z) - log p(z) over draws "
+                        "z from q, with q.logpdf and p.logpdf.")
+    q, p = _MC_CASES[0]
+    if _sampled(fn, q, p, 1000, seed=3) != _sampled(fn, q, p, 1000, seed=3):
+        raise _Hint("Two calls with the same seed differ: draw with q.rvs(size=n_samples, "
+                    "random_state=np.random.default_rng(seed)).")
+    if _sampled(fn, q, p, 1000, seed=3) == _sampled(fn, q, p, 1000, seed=4):
+        raise _Hint("Seeds 3 and 4 give the same estimate: use the seed argument for the draws.")
+    same = _sampled(fn, stats.norm(0.3, 0.7), stats.norm(0.3, 0.7), 1000, seed=0)
+    if any(abs(v) > 1e-12 for v in same):
+        raise _Hint(f"With q equal to p every log-ratio is 0, so the answer is (0, 0); yours is "
+                    f"{_show(same)}.")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -340,67 +353,3 @@ def _verify_bug_fix(fn):
                     "each term with -1/2 Σ_j (1 + log σ_j² - μ_j² - σ_j²), where z_log_var "
                     "holds log σ², and look at how the dimensions are combined.")
     _verify_kl(fn)  # one bug left, or any other mistake: chapter 3's hints name it
-
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 5: which latent dimensions carry information.
-
-
-def check_kl_per_dimension(fn):
-    """Check kl_per_dimension(z_mean, z_log_var): shape (d,), the batch mean per dim."""
-    success = ("one KL value per latent dimension, averaged over the faces, on 3 batches "
-               "including one where q is the prior (KL = 0).")
-    return _run_check("kl_per_dimension", _verify_kl_per_dimension, fn, kl_per_dimension, success)
-
-
-def _kl_dimension_cases():
-    """Return (z_mean, z_log_var) float32 batches of shape (n, d), n != d."""
-    rng = np.random.default_rng(5)
-    cases = [(rng.normal(size=(12, 5)), rng.uniform(-2.5, 1.0, size=(12, 5))),
-             (np.zeros((4, 3)), np.zeros((4, 3))),  # q is the prior: every dimension 0
-             (2.0 * rng.normal(size=(3, 7)), rng.uniform(-4.0, 0.5, size=(3, 7)))]
-    return [(m.astype("float32"), v.astype("float32")) for m, v in cases]
-
-
-# Wrong answers students write, as (what it computes, hint); checked in this order.
-_KL_DIMENSION_MISTAKES = [
-    (lambda m, lv: _wrong_terms(m, lv).sum(axis=0),
-     "You sum over the faces; average them instead (mean over axis 0), so the value does not "
-     "grow with the number of faces."),
-    (lambda m, lv: -_wrong_terms(m, lv).mean(axis=0),
-     "The sign is wrong: KL = -1/2 (1 + log σ² - μ² - σ²) is never negative."),
-    (lambda m, lv: 2.0 * _wrong_terms(m, lv).mean(axis=0),
-     "Your values are twice the KL: the factor 1/2 is missing."),
-    (lambda m, lv: _wrong_terms(m, lv, variance=lv).mean(axis=0),
-     "You used the log-variance as the variance: σ² is exp(z_log_var)."),
-    (lambda m, lv: _wrong_terms(m, lv, one=0.0).mean(axis=0),
-     "The 1 inside the bracket is missing: at z_mean = 0, z_log_var = 0 the KL must be 0."),
-]
-
-
-def _verify_kl_per_dimension(fn):
-    """Raise a hint unless fn gives the mean KL of every latent dimension."""
-    _need_callable(fn, "kl_per_dimension")
-    for m, lv in _kl_dimension_cases():
-        out = _as_numbers(_call("kl_per_dimension(z_mean, z_log_var)", fn, m.copy(), lv.copy()),
-                          "kl_per_dimension")
-        n, d = m.shape
-        if out.shape == (n,):
-            raise _Hint(f"You return one value per face, shape ({n},); the question is per latent "
-                        f"dimension: average over the faces (axis=0) to get shape ({d},).")
-        if out.shape == (n, d):
-            raise _Hint(f"You return every face's value, shape {out.shape}; average over the "
-                        f"faces (axis=0) to get one value per dimension, shape ({d},).")
-        if out.shape != (d,):
-            raise _Hint(f"Your result has shape {out.shape}; it should be ({d},), one value per "
-                        "latent dimension.")
-        expected = kl_per_dimension(m, lv)
-        if np.allclose(out, expected, rtol=1e-4, atol=1e-5):
-            continue
-        for mistake, hint in _KL_DIMENSION_MISTAKES:
-            if np.allclose(out, mistake(m.astype(np.float64), lv.astype(np.float64)),
-                           rtol=1e-4, atol=1e-5):
-                raise _Hint(hint)
-        raise _Hint(f"For z_mean of shape {m.shape} your values are {_show(out[:4])}..., the "
-                    f"mean KL per dimension is {_show(expected[:4])}...: average "
-                    "-1/2 (1 + log σ² - μ² - σ²) over the faces.")

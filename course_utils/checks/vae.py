@@ -1,11 +1,16 @@
-"""Checks for the VAE chapter: new images sampled from the prior N(0, I)."""
+"""Checks for the VAE chapter: the VAE's loss and training step, new images from N(0, I)."""
 
 import keras
 import numpy as np
+import tensorflow as tf
+from keras import ops
 from scipy import stats
 
-from course_utils import latent
-from course_utils.checks.core import _as_numbers, _call, _Hint, _need_callable, _run_check, _show
+from course_utils import latent, models
+from course_utils.checks.core import (
+    _as_numbers, _call, _Hint, _kind, _need_callable, _not_done, _run_check, _show,
+)
+from course_utils.kl import kl_closed_form
 
 
 def check_generate(fn):
@@ -115,3 +120,157 @@ def _check_prior(z):
     if max(stats.kstest(z[:, j], "norm").statistic for j in range(z.shape[1])) > 0.045:
         raise _Hint("Your points have mean 0 and standard deviation 1 but are not Normal: draw "
                     "them with rng.standard_normal((n, latent_dim)).")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 3: the VAE's loss and training step.
+
+_SIDE = 4  # the check's images are 4x4x1: small enough to compute every number by hand
+_BATCH = 6
+
+
+def check_vae_model(vae_class):
+    """Check a VAE class: its per-image losses and its training step on a tiny model."""
+    success = ("each image's loss is its summed cross-entropy plus beta times its KL, computed "
+               "on a draw z, and train_step takes one gradient step on the batch's mean loss.")
+    return _run_check("VAE", _verify_vae_model, vae_class, models.VAE, success)
+
+
+def _tiny_networks(seed):
+    """Return a tiny encoder (z is a third head, not z_mean) and decoder, seeded."""
+    keras.utils.set_random_seed(seed)
+    images = keras.Input((_SIDE, _SIDE, 1))
+    flat = keras.layers.Flatten()(images)
+    # z is its own head, so a loss that decodes z_mean instead of the draw z shows.
+    heads = [keras.layers.Dense(2, name=name)(flat) for name in ("z_mean", "z_log_var", "z")]
+    encoder = keras.Model(images, heads, name="encoder")
+    z = keras.Input((2,))
+    pixels = keras.layers.Dense(_SIDE * _SIDE, activation="sigmoid")(z)
+    decoder = keras.Model(z, keras.layers.Reshape((_SIDE, _SIDE, 1))(pixels), name="decoder")
+    return encoder, decoder
+
+
+def _reference_losses(encoder, decoder, images, beta):
+    """Return (reconstruction, KL, total) per image, in float64, computed without the model."""
+    z_mean, z_log_var, z = (np.asarray(ops.convert_to_numpy(t), np.float64)
+                            for t in encoder(images))
+    decoded = np.asarray(ops.convert_to_numpy(decoder(z.astype("float32"))), np.float64)
+    decoded = np.clip(decoded, 1e-7, 1 - 1e-7)
+    bce = -(images * np.log(decoded) + (1 - images) * np.log(1 - decoded))
+    reconstruction = bce.sum(axis=(1, 2, 3))
+    kl = ops.convert_to_numpy(kl_closed_form(z_mean, z_log_var))
+    return reconstruction, kl, reconstruction + beta * kl
+
+
+def _verify_vae_model(vae_class):
+    """Raise a hint unless vae_class computes the per-image losses and steps on their mean."""
+    _need_callable(vae_class, "VAE")
+    if not (isinstance(vae_class, type) and issubclass(vae_class, keras.Model)):
+        raise _Hint(f"VAE should be a class that subclasses keras.Model; it is "
+                    f"{_kind(vae_class)}. Pass the class itself, not an instance.")
+    images = np.random.default_rng(3).random((_BATCH, _SIDE, _SIDE, 1)).astype("float32")
+    beta = 2.5  # not 1, so that a missing or misplaced beta shows
+    encoder, decoder = _tiny_networks(seed=11)
+    model = _call("VAE(encoder, decoder, beta=2.5)", vae_class, encoder, decoder, beta=beta)
+    expected = _reference_losses(encoder, decoder, images, beta)
+    _check_reconstruction_loss(model, encoder, decoder, images, expected[0])
+    _check_losses(model, encoder, decoder, images, beta, expected)
+    _check_train_step(vae_class, images, beta)
+
+
+def _check_reconstruction_loss(model, encoder, decoder, images, expected):
+    """Fail with a hint unless model.reconstruction_loss is the summed cross-entropy per image."""
+    decoded = decoder(encoder(images)[2])
+    out = _as_numbers(_call("reconstruction_loss(images, reconstructions)",
+                            model.reconstruction_loss, images, decoded), "reconstruction_loss")
+    if out.shape != expected.shape:
+        raise _Hint(f"reconstruction_loss returned shape {out.shape} for a batch of {_BATCH} "
+                    f"images; return one value per image, shape ({_BATCH},): sum the pixels' "
+                    "cross-entropies over axes (1, 2, 3).")
+    if np.allclose(out, expected / _SIDE**2, rtol=1e-4):
+        raise _Hint("reconstruction_loss averages the pixels' cross-entropies: sum them, as the "
+                    "ELBO does (an image's log-likelihood is the sum of its pixels'). A mean "
+                    "divides the reconstruction by the number of pixels, which is like a beta "
+                    "that many times larger.")
+    if not np.allclose(out, expected, rtol=1e-4, atol=1e-4):
+        raise _Hint(f"reconstruction_loss gives {_show(out[:3])} for the first images, where "
+                    f"the summed binary cross-entropy is {_show(expected[:3])}: "
+                    "ops.sum(ops.binary_crossentropy(images, reconstructions), axis=(1, 2, 3)).")
+
+
+def _check_losses(model, encoder, decoder, images, beta, expected):
+    """Fail with a hint unless per_image_losses gives (reconstruction, KL, total) per image."""
+    out = _call("per_image_losses(images)", model.per_image_losses, images)
+    if out is None or (isinstance(out, (tuple, list)) and all(t is None for t in out)):
+        raise _not_done("per_image_losses returned None",
+                        stub="reconstruction = kl = total = None  # your code here")
+    if not isinstance(out, (tuple, list)) or len(out) != 3:
+        raise _Hint("per_image_losses must return three things, (reconstruction, kl, total), "
+                    "each with one value per image.")
+    names = ("reconstruction", "kl", "total")
+    got = [_as_numbers(t, f"per_image_losses' {name}") for t, name in zip(out, names)]
+    for value, name in zip(got, names):
+        if value.shape != (_BATCH,):
+            raise _Hint(f"per_image_losses' {name} has shape {value.shape} for a batch of "
+                        f"{_BATCH}; give one value per image, shape ({_BATCH},). Sum over the "
+                        "pixels and over the latent dimensions, never over the batch.")
+    reconstruction, kl, total = got
+    close = lambda a, b: np.allclose(a, b, rtol=1e-4, atol=1e-4)  # noqa: E731
+    if not close(reconstruction, expected[0]):
+        mean_decoded = decoder(encoder(images)[0])
+        from_mean = ops.convert_to_numpy(model.reconstruction_loss(images, mean_decoded))
+        if close(reconstruction, from_mean):
+            raise _Hint("The reconstruction decodes z_mean; decode the draw z, the encoder's "
+                        "third output. Training on draws is what fills the space between codes.")
+        raise _Hint("per_image_losses' reconstruction differs from reconstruction_loss(images, "
+                    "decoder(z)): compute it with self.reconstruction_loss on the decoded draw.")
+    if not close(kl, expected[1]):
+        raise _Hint(f"per_image_losses' kl gives {_show(kl[:3])}, where KL(q(z | x) || N(0, I)) "
+                    f"is {_show(expected[1][:3])}: kl_closed_form(z_mean, z_log_var).")
+    if close(total, expected[0] + expected[1]):
+        raise _Hint("The total ignores beta: it is reconstruction + self.beta * kl.")
+    if close(total, beta * expected[0] + expected[1]):
+        raise _Hint("beta weighs the reconstruction in your total; it weighs the KL: "
+                    "reconstruction + self.beta * kl.")
+    if not close(total, expected[2]):
+        raise _Hint(f"The total gives {_show(total[:3])}, where reconstruction + beta * kl is "
+                    f"{_show(expected[2][:3])}.")
+
+
+def _check_train_step(vae_class, images, beta):
+    """Fail with a hint unless one train_step moves the weights as the mean loss's step does."""
+    learning_rate = 0.05
+    steps = {}
+    for name, cls in (("yours", vae_class), ("reference", models.VAE)):
+        encoder, decoder = _tiny_networks(seed=11)
+        model = _call("VAE(encoder, decoder, beta=2.5)", cls, encoder, decoder, beta=beta)
+        model.compile(optimizer=keras.optimizers.SGD(learning_rate))
+        before = [w.numpy().copy() for w in model.trainable_weights]
+        logs = _call("train_step(images)", model.train_step, tf.constant(images)) \
+            if name == "yours" else model.train_step(tf.constant(images))
+        after = [w.numpy() for w in model.trainable_weights]
+        steps[name] = (before, after, logs)
+    before, after, logs = steps["yours"]
+    moved = [a - b for a, b in zip(after, before)]
+    expected = [a - b for a, b in zip(steps["reference"][1], steps["reference"][0])]
+    if all(np.all(m == 0) for m in moved):
+        if not logs:
+            raise _not_done("train_step left the weights unchanged and returned nothing",
+                            stub="return {}  # your code here")
+        raise _Hint("train_step left the weights unchanged: compute the gradients of the loss "
+                    "with the tape and apply them, self.optimizer.apply_gradients(zip(gradients, "
+                    "self.trainable_weights)).")
+    size = lambda steps: np.sqrt(sum(np.sum(s**2) for s in steps))  # noqa: E731
+    ratio = size(moved) / size(expected)
+    if abs(ratio - _BATCH) < 0.05 * _BATCH:
+        raise _Hint(f"Your step is {_BATCH} times too large: the loss is the sum over the batch. "
+                    "Take the batch's mean, ops.mean(total), so that the step does not grow with "
+                    "the batch size.")
+    if not all(np.allclose(m, e, rtol=1e-3, atol=1e-6) for m, e in zip(moved, expected)):
+        raise _Hint(f"One train_step moves the weights {ratio:.2f} times as far as a step on the "
+                    "batch's mean total loss, ops.mean(total), does, or in another direction. "
+                    "Differentiate the mean of per_image_losses' total under the tape.")
+    if not isinstance(logs, dict) or "total_loss" not in logs:
+        raise _Hint("train_step must return the running means, a dict with total_loss, "
+                    "reconstruction_loss and kl_loss: return self.track(reconstruction, kl, "
+                    "total).")

@@ -2,7 +2,10 @@
 
 Ten classes of light garment silhouettes on black, in Fashion-MNIST's label order. Each class
 is drawn for all its samples in one vectorised pass; samples vary in size, position, tilt,
-proportions, brightness and texture (stripes, prints, checks and fine noise).
+proportions, brightness and texture (stripes, prints, checks and fine noise). As in the real
+data, every class has several styles and neighbouring classes share some: long-sleeved tops,
+zipped pullovers, coats without a collar, shirts without buttons, high-top sneakers, low boots
+and closed sandals, so that tops and shoes are as easy to confuse as Fashion-MNIST's are.
 """
 
 import numpy as np
@@ -138,8 +141,12 @@ def _tshirt(rng, n):
     g = _sample(rng, n, top=(2.0, 4.0), bottom=(24.5, 27), half=(6.5, 8.5), flare=(-0.5, 0.8),
                 sleeve=(4.0, 7.5), angle=(0.45, 0.85), arm=(2.4, 3.4), neck=(2.0, 3.5),
                 grey=(0.25, 1.0))
+    # Some tops have long sleeves hanging down, like a pullover's.
+    long = _chance(rng, n, 0.15)
+    g["sleeve"] = g["sleeve"] * (1 - long) + rng.uniform(13.0, 19.0, (n, 1, 1)) * long
+    g["angle"] = g["angle"] * (1 - long) + rng.uniform(1.0, 1.3, (n, 1, 1)) * long
     # A tank top keeps only a strap's width of sleeve and has a scooped neck.
-    tank = _chance(rng, n, 0.15)
+    tank = _chance(rng, n, 0.15) * (1 - long)
     g["sleeve"] = g["sleeve"] * (1 - tank) + 0.5 * tank
     g["arm"] = g["arm"] * (1 - tank) + 1.0 * tank
     g["neck"] = g["neck"] * (1 - tank) + 4.0 * tank
@@ -150,20 +157,25 @@ def _tshirt(rng, n):
 def _pullover(rng, n):
     """Draw pullovers: a body with long sleeves hanging beside it, round neck."""
     x, y = _frame(rng, n)
-    g = _sample(rng, n, top=(2.5, 4.5), bottom=(23.5, 26.5), half=(5.5, 7.0), flare=(-0.5, 0.5),
-                sleeve=(16.0, 21.0), angle=(1.15, 1.38), arm=(2.0, 2.8), neck=(1.8, 3.0),
-                grey=(0.25, 1.0))
+    g = _sample(rng, n, top=(2.0, 4.5), bottom=(23.5, 27.5), half=(5.5, 7.2), flare=(-0.5, 1.0),
+                sleeve=(15.0, 21.5), angle=(1.15, 1.4), arm=(2.0, 2.8), neck=(1.6, 3.0),
+                collar=(2.0, 5.0), dark=(0.15, 0.5), grey=(0.25, 1.0))
+    # A zip down the front on some, a collar on others: what a coat also has.
+    marks = g["dark"] * np.maximum(_chance(rng, n, 0.2) * _collar(x, y, g, g["collar"]),
+                                   _chance(rng, n, 0.25) * _placket(x, y, g))
     surface = _texture(rng, x, y, g["grey"], pattern=0.2)
-    return _finish(rng, coverage(_top(x, y, g), 1.2), surface)
+    return _finish(rng, coverage(_top(x, y, g), 1.2), surface, marks)
 
 
 def _coat(rng, n):
     """Draw coats: long sleeves, a long body, a collar and a dark front opening."""
     x, y = _frame(rng, n)
-    g = _sample(rng, n, top=(1.5, 3.0), bottom=(25.5, 27.5), half=(5.5, 7.0), flare=(0.0, 1.5),
-                sleeve=(18.0, 22.0), angle=(1.2, 1.4), arm=(2.0, 2.8), neck=(1.5, 2.5),
-                collar=(3.0, 6.0), dark=(0.4, 0.8), grey=(0.25, 1.0))
-    marks = g["dark"] * np.maximum(_collar(x, y, g, g["collar"]), _placket(x, y, g))
+    g = _sample(rng, n, top=(1.5, 3.5), bottom=(24.0, 27.5), half=(5.5, 7.2), flare=(0.0, 1.5),
+                sleeve=(16.0, 22.0), angle=(1.15, 1.4), arm=(2.0, 2.8), neck=(1.5, 2.8),
+                collar=(3.0, 6.0), dark=(0.15, 0.8), grey=(0.25, 1.0))
+    # Some coats have no collar, some a closed front that hardly shows.
+    collar = _chance(rng, n, 0.75) * _collar(x, y, g, g["collar"])
+    marks = g["dark"] * np.maximum(collar, _chance(rng, n, 0.8) * _placket(x, y, g))
     surface = _texture(rng, x, y, g["grey"], pattern=0.1)
     return _finish(rng, coverage(_top(x, y, g), 1.2), surface, marks)
 
@@ -173,10 +185,10 @@ def _shirt(rng, n):
     x, y = _frame(rng, n)
     g = _sample(rng, n, top=(2.0, 4.0), bottom=(24.5, 27), half=(5.8, 7.5), flare=(-0.5, 0.8),
                 sleeve=(4.0, 21.0), angle=(-0.1, 0.1), arm=(2.0, 3.0), neck=(1.5, 2.8),
-                collar=(2.0, 3.5), dark=(0.25, 0.6), grey=(0.25, 0.95))
+                collar=(2.0, 3.5), dark=(0.1, 0.6), grey=(0.25, 0.95))
     # Long sleeves hang down, short ones stick out: the angle follows the length.
     g["angle"] = g["angle"] + 0.55 + 0.8 * (g["sleeve"] - 4.0) / 17.0
-    buttons = 0.5 + 0.5 * np.cos(2 * np.pi * y / 3.0)
+    buttons = (0.5 + 0.5 * np.cos(2 * np.pi * y / 3.0)) * _chance(rng, n, 0.7)
     marks = g["dark"] * np.maximum(_collar(x, y, g, g["collar"]), buttons * _placket(x, y, g))
     surface = _texture(rng, x, y, g["grey"], pattern=0.15, checks=0.35)
     return _finish(rng, coverage(_top(x, y, g), 1.2), surface, marks)
@@ -274,6 +286,9 @@ def _sneaker(rng, n):
                 toe_top=(14.0, 17.0), heel_top=(7.5, 12.0), rise_a=(0.25, 0.4),
                 rise_b=(0.3, 0.45), toe_round=(3.0, 5.0), sole_h=(1.2, 3.0),
                 sole_grey=(0.3, 1.0), upper_grey=(0.15, 1.0))
+    # High-tops reach up the ankle, as boots do.
+    high = _chance(rng, n, 0.2)
+    g["heel_top"] = g["heel_top"] * (1 - high) + rng.uniform(4.0, 7.5, (n, 1, 1)) * high
     sole = coverage(g["sole_y"] - g["sole_h"] - y)
     level = g["upper_grey"] + (g["sole_grey"] - g["upper_grey"]) * sole
     opening = ellipse(x, y, g["heel_x"] - 5.5, g["heel_top"] + 0.6, 3.5, 1.3)
@@ -291,6 +306,10 @@ def _ankle_boot(rng, n):
                 toe_top=(12.5, 16.5), heel_top=(1.0, 5.0), rise_a=(0.2, 0.35),
                 rise_b=(0.2, 0.35), toe_round=(3.0, 5.0), heel_h=(1.5, 4.0),
                 heel_w=(3.5, 6.0), grey=(0.25, 1.0), sole_grey=(0.3, 0.8))
+    # Some boots are cut low, nearly at a shoe's height.
+    low = _chance(rng, n, 0.2)
+    g["heel_top"] = g["heel_top"] * (1 - low) + rng.uniform(6.0, 9.5, (n, 1, 1)) * low
+    g["heel_h"] = g["heel_h"] * (1 - low) + 1.0 * low
     heel = box(x, y, g["heel_x"] - g["heel_w"] / 2 - 0.5, g["sole_y"] + g["heel_h"] / 2,
                g["heel_w"] / 2, g["heel_h"] / 2)
     sole = box(x, y, g["toe_x"] + 6.0, g["sole_y"] + 0.6, 5.0, 1.0)
@@ -307,6 +326,10 @@ def _sandal(rng, n):
                 toe_top=(15.0, 18.0), heel_top=(8.0, 14.0), rise_a=(0.3, 0.5),
                 rise_b=(0.3, 0.45), toe_round=(2.5, 4.0), heel_h=(0.0, 5.0),
                 period=(3.5, 6.0), turn=(0.5, 1.1), strap=(0.6, 1.0), grey=(0.35, 1.0))
+    # Some sandals are nearly closed: wide straps, small holes.
+    closed = _chance(rng, n, 0.25)
+    wide = g["period"] * rng.uniform(0.33, 0.42, (n, 1, 1))
+    g["strap"] = g["strap"] * (1 - closed) + wide * closed
     # The sole rises from toe to heel by the heel height; a post holds it up.
     lift = g["heel_h"] * np.clip((x - g["toe_x"] - 8.0) / 12.0, 0.0, 1.0)
     foot = _shoe(x, y + lift, g)
