@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 # The book's profile: "full" for the published site, "quick" for a fast local preview.
 COURSE_PROFILE ?= full
 
-.PHONY: book test editions clean
+.PHONY: book test editions benchmarks instructor clean
 
 $(STAMP): requirements.txt pyproject.toml tests/colab-preinstalled.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,20 +22,37 @@ $(STAMP): requirements.txt pyproject.toml tests/colab-preinstalled.txt
 	VIRTUAL_ENV=$(VENV)/colab $(BIN)/uv pip install --quiet -r tests/colab-preinstalled.txt
 	touch $(STAMP)
 
+# Re-executes only the chapters whose code, library, profile or data changed (see
+# course_utils/build.py), and prints which ran and for how long.
 book: $(STAMP)
-	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/jupyter-book build . -W -n --keep-going
+	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/python -m course_utils.build
 
 # ruff first: an unused import or an overlong line fails in a second, before any training.
 # nbval runs each notebook in a kernel of this .venv and fails on any error; the quick
-# profile keeps every chapter to seconds.
+# profile keeps every chapter short. -n 2 --dist loadgroup: tests run on both cores, each
+# notebook's cells together on one of them (tests/conftest.py). nbval hides its
+# kernels' output, so the training progress lines go to a log that tail shows as they come.
+PROGRESS_LOG := _build/test-progress.log
 test: $(STAMP)
 	$(BIN)/ruff check .
-	COURSE_PROFILE=quick $(BIN)/python -m pytest tests \
-		--nbval-lax --nbval-current-env --nbval-cell-timeout=900 book templates
+	@mkdir -p _build && : > $(PROGRESS_LOG)
+	@tail -n 0 -f $(PROGRESS_LOG) >&2 & tail=$$!; \
+	COURSE_PROFILE=quick COURSE_PROGRESS_LOG=$(CURDIR)/$(PROGRESS_LOG) $(BIN)/python -m pytest \
+		-n 2 --dist loadgroup --durations=10 tests --nbval-lax --nbval-current-env \
+		--nbval-cell-timeout=900 book templates; status=$$?; kill $$tail; exit $$status
 
 # The exercise and solution editions Colab opens, written from book/ (never edit them by hand).
 editions: $(STAMP)
 	$(BIN)/python -m course_utils.editions
+
+# Every benchmark in full, each against its plain baseline in the same run (a few minutes).
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+# Re-execute chapters with your parameters, e.g. make instructor ARGS="--out runs/dry --profile
+# quick 01 03" (see book/instructor.ipynb, or add ARGS="--help").
+instructor: $(STAMP)
+	$(BIN)/python -m course_utils.instructor run $(ARGS)
 
 clean:
 	rm -rf _build

@@ -21,10 +21,14 @@ library's finds the same entry. Each entry is a folder::
         config.json     the training settings and the fingerprint's parts, to read
 
 An entry is written into a temporary folder and renamed into place, so an interrupted save
-never leaves an entry that looks complete. This module knows nothing of the course's models.
+never leaves an entry that looks complete. Runs that share a cache (an instructor's parallel
+sweep, two terminals) take a lock per entry while they look for it and train it: the second
+waits for the first and then loads what it trained. This module knows nothing of the course's
+models.
 """
 
 import ast
+import contextlib
 import hashlib
 import inspect
 import json
@@ -136,18 +140,49 @@ def load_or_train(name, model, train, cache_dir=None, **settings):
     dict of per-epoch lists. ``settings`` describe the training (see :class:`Entry`).
     """
     entry = Entry(name, model, cache_dir, **settings)
-    if entry.exists():
-        try:
-            history = entry.restore(model)
-            print(f"Loaded {name} from cache {entry.folder} (trained earlier; delete it to "
-                  "retrain).")
-            return model, history
-        except CacheError as error:
-            print(f"Cache problem: {error}. Training {name} anew.")
-    start = time.perf_counter()
-    history = entry.save(model, train(model))
+    with entry_lock(entry.folder):
+        if entry.exists():
+            try:
+                history = entry.restore(model)
+                print(f"Loaded {name} from cache {entry.folder} (trained earlier; delete it to "
+                      "retrain).")
+                return model, history
+            except CacheError as error:
+                print(f"Cache problem: {error}. Training {name} anew.")
+        start = time.perf_counter()
+        history = entry.save(model, train(model))
     print(f"Trained {name} in {time.perf_counter() - start:.1f} s; saved to cache {entry.folder}.")
     return model, history
+
+
+@contextlib.contextmanager
+def entry_lock(folder):
+    """Hold an entry's lock file while the body runs; wait, saying so, if another run holds it.
+
+    A lock held by a process that died is released by the system. Where locks are unavailable
+    (no fcntl) the body runs unlocked.
+    """
+    # The lock files live in the system's temporary folder, not in the cache: the cache holds
+    # entries only, and a read-only cache still gets its lock.
+    locks = Path(tempfile.gettempdir()) / "latent-spaces-locks"
+    name = hashlib.sha256(str(Path(folder).resolve()).encode()).hexdigest()[:16]
+    try:
+        import fcntl
+        locks.mkdir(exist_ok=True)
+        handle = open(locks / f"{folder.name}-{name}.lock", "a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            print(f"Waiting for another run that is training {folder.name} ...", flush=True)
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def history_dict(history):

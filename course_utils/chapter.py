@@ -48,6 +48,8 @@ def setup(chapter, namespace):
             value = setting.profile_value(profile)
         values[name] = setting.rule.check(name, value)
     seed_everything(values["SEED"])
+    from course_utils import progress  # imports Keras: after the quiet TensorFlow import
+    progress.set_chapter(chapter)  # training lines on the terminal name the chapter
     _SET_UP.add(chapter)
     shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool)
                       else f"{k}={v!r}" for k, v in values.items() if k != "SEED")

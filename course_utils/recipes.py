@@ -14,6 +14,7 @@ import keras
 import numpy as np
 
 from course_utils import cache, distribute, models, realism, settings
+from course_utils.progress import Progress
 from course_utils.data import celeba
 
 SEED = settings.COMMON["SEED"].default
@@ -27,6 +28,11 @@ def data_id(name, used, n_train, seed):
     return {"dataset": name, "used": used, "n_train": int(n_train), "seed": int(seed)}
 
 
+def _shown(verbose, images):
+    """Return fit's keyword arguments: a progress line (verbose) or silence, never Keras' log."""
+    return {"verbose": 0, "callbacks": [Progress(images)] if verbose else []}
+
+
 def _build(seed, build):
     """Seed, then build(replicas) under the strategy: the compiled model, ready to train."""
     keras.utils.set_random_seed(seed)  # the same weights and batches whoever trains it
@@ -37,7 +43,7 @@ def _build(seed, build):
 
 
 def autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=2, seed=SEED,
-                cache_dir=None, verbose=2):
+                cache_dir=None, verbose=True):
     """Return (autoencoder, encoder, decoder, history): chapter 1's, trained with BCE and Adam.
 
     ``x_train`` and ``x_val`` are 32x32x1 model inputs (floats in [0, 1]); ``data`` is
@@ -48,7 +54,7 @@ def autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=
 
 
 def dense_autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=32,
-                      seed=SEED, cache_dir=None, verbose=2):
+                      seed=SEED, cache_dir=None, verbose=True):
     """Return (autoencoder, encoder, decoder, history): chapter 1's fully connected one."""
     return _fit_to_reproduce("dense_autoencoder", models.build_dense_autoencoder, latent_dim,
                              x_train, x_val, data, epochs, batch_size, seed, cache_dir, verbose)
@@ -64,7 +70,7 @@ def _fit_to_reproduce(name, builder, latent_dim, x_train, x_val, data, epochs, b
 
     def fit(model):
         return model.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
-                         batch_size=batch_size, verbose=verbose)
+                         batch_size=batch_size, **_shown(verbose, len(x_train)))
 
     model, history = cache.load_or_train(name, _build(seed, build), fit, cache_dir, data=data,
                                          epochs=epochs, batch_size=batch_size, seed=seed)
@@ -72,7 +78,7 @@ def _fit_to_reproduce(name, builder, latent_dim, x_train, x_val, data, epochs, b
 
 
 def vae(x_train, x_val, data, epochs, latent_dim=2, beta=1.0, dense=False, batch_size=BATCH_SIZE,
-        seed=SEED, cache_dir=None, verbose=2):
+        seed=SEED, cache_dir=None, verbose=True):
     """Return (vae, history): chapter 3's convolutional VAE (or its dense one), trained once.
 
     The convolutional VAE takes 32x32x1 images through chapter 1's convolutions, or 28x28x1
@@ -90,7 +96,7 @@ def vae(x_train, x_val, data, epochs, latent_dim=2, beta=1.0, dense=False, batch
 
     def fit(model):
         return model.fit(x_train, validation_data=(x_val,), epochs=epochs,
-                         batch_size=batch_size, verbose=verbose)
+                         batch_size=batch_size, **_shown(verbose, len(x_train)))
 
     return cache.load_or_train("dense_vae" if dense else "vae", _build(seed, build), fit,
                                cache_dir, data=data, epochs=epochs, batch_size=batch_size,
@@ -98,7 +104,7 @@ def vae(x_train, x_val, data, epochs, latent_dim=2, beta=1.0, dense=False, batch
 
 
 def judge(x_train, y_train, data, epochs, batch_size=BATCH_SIZE, seed=SEED, cache_dir=None,
-          verbose=2):
+          verbose=True):
     """Return (judge, history): the realism judge of the Fashion-MNIST chapters, trained once.
 
     It learns the training images' classes, and blends, noise and blurred copies of them
@@ -113,7 +119,8 @@ def judge(x_train, y_train, data, epochs, batch_size=BATCH_SIZE, seed=SEED, cach
 
     def fit(model):
         inputs, targets = realism.training_set(x_train, np.asarray(y_train), seed)
-        return model.fit(inputs, targets, epochs=epochs, batch_size=batch_size, verbose=verbose)
+        return model.fit(inputs, targets, epochs=epochs, batch_size=batch_size,
+                         **_shown(verbose, len(inputs)))
 
     return cache.load_or_train("judge", _build(seed, build), fit, cache_dir, data=data,
                                epochs=epochs, batch_size=batch_size, seed=seed,
@@ -122,7 +129,7 @@ def judge(x_train, y_train, data, epochs, batch_size=BATCH_SIZE, seed=SEED, cach
 
 def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], beta=FACES["BETA"],
               batch_size=FACES["BATCH_SIZE"], learning_rate=FACES["LEARNING_RATE"], seed=SEED,
-              cache_dir=None, verbose=2):
+              cache_dir=None, verbose=True):
     """Return (vae, history): chapter 5's faces VAE, trained once by streaming the folder ROOT.
 
     Trains on the first n_train images of ROOT (file-name order), reshuffled every epoch, and
@@ -142,7 +149,7 @@ def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], bet
         return model.fit(train.repeat(), steps_per_epoch=math.ceil(n_train / batch_size),
                          epochs=epochs, validation_data=test.repeat(),
                          validation_steps=math.ceil(n_test / batch_size), shuffle=False,
-                         verbose=verbose)  # the stream shuffles itself
+                         **_shown(verbose, n_train))  # the stream shuffles itself
 
     data = celeba.split_id(root, n_train, n_test)
     return cache.load_or_train("faces_vae", _build(seed, build), fit, cache_dir, data=data,
@@ -150,7 +157,7 @@ def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], bet
 
 
 def attribute_classifier(root, attributes, n_train, n_test, epochs, batch_size=64,
-                         learning_rate=LEARNING_RATE, seed=SEED, cache_dir=None, verbose=2):
+                         learning_rate=LEARNING_RATE, seed=SEED, cache_dir=None, verbose=True):
     """Return (classifier, history): chapter 6's judge of attributes, trained once on ROOT.
 
     It uses the faces VAE's split: the first n_train images for training, the next n_test held
@@ -171,7 +178,7 @@ def attribute_classifier(root, attributes, n_train, n_test, epochs, batch_size=6
         return model.fit(train.repeat(), steps_per_epoch=math.ceil(n_train / batch_size),
                          epochs=epochs, validation_data=test.repeat(),
                          validation_steps=math.ceil(n_test / batch_size), shuffle=False,
-                         verbose=verbose)  # the stream shuffles itself
+                         **_shown(verbose, n_train))  # the stream shuffles itself
 
     data = {**celeba.split_id(root, n_train, n_test), "attributes": attributes}
     return cache.load_or_train("attribute_classifier", _build(seed, build), fit, cache_dir,

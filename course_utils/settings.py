@@ -137,8 +137,8 @@ DATA_SOURCE = Setting(choice(*SOURCES), "auto",
 AUTOENCODER = {
     **COMMON,
     "DATA_SOURCE": DATA_SOURCE,
-    "N_TRAIN": sized(integer(1_000, 60_000), "training images", 60_000, 2_000),
-    "N_TEST": sized(integer(100, 10_000), "test images", 10_000, 500),
+    "N_TRAIN": sized(integer(1_000, 60_000), "training images", 20_000, 2_000),
+    "N_TEST": sized(integer(100, 10_000), "test images", 5_000, 500),
     "EPOCHS": sized(integer(1, 1_000), "epochs of the convolutional autoencoder", 5, 1),
     "BATCH_SIZE": Setting(integer(1, 4_096), 128, "images per training step"),
 }
@@ -167,9 +167,9 @@ FACES = {
     "CELEBA_DIR": Setting(path(), None,
                           "CelebA's folder (Kaggle layout); None: the environment variable "
                           "CELEBA_DIR"),
-    "N_TRAIN": sized(integer(32, 1_000_000), "training faces, streamed from disk", 10_000, 300),
+    "N_TRAIN": sized(integer(32, 1_000_000), "training faces, streamed from disk", 6_000, 300),
     "N_TEST": sized(integer(32, 100_000), "held-out faces", 1_000, 200),
-    "EPOCHS": sized(integer(1, 1_000), "training epochs of the faces VAE", 20, 1),
+    "EPOCHS": sized(integer(1, 1_000), "training epochs of the faces VAE", 8, 1),
     "LATENT_DIM": Setting(integer(2, 2_048), 200, "dimensions of the latent space"),
     "BETA": Setting(number(0.001, 1_000), 0.2,
                     "weight of the KL term against the summed squared error"),
@@ -225,7 +225,7 @@ CHAPTERS = {
         "DATA_SOURCE": DATA_SOURCE,
         "N_TRAIN": sized(integer(100, 60_000), "training images of the small VAE", 10_000, 300),
         "N_TEST": sized(integer(50, 10_000), "test images it is analysed on", 2_000, 200),
-        "EPOCHS": sized(integer(1, 1_000), "training epochs of the small VAE", 8, 1),
+        "EPOCHS": sized(integer(1, 1_000), "training epochs of the small VAE", 6, 1),
         "LATENT_DIM": Setting(integer(2, 64), 16, "latent dimensions of the small VAE"),
         "FREE_BITS": Setting(number(0.0, 10.0), 0.5,
                              "nats per dimension the free-bits VAE's KL term does not charge"),
@@ -234,7 +234,7 @@ CHAPTERS = {
     "05_faces": dict(FACES),
     "06_latent_arithmetic": {
         **FACES,
-        "CLASSIFIER_EPOCHS": sized(integer(1, 1_000), "epochs of the attribute classifier", 10, 1),
+        "CLASSIFIER_EPOCHS": sized(integer(1, 1_000), "epochs of the attribute classifier", 5, 1),
         "ATTRIBUTE": Setting(choice(*ATTRIBUTES), "Smiling",
                              "the attribute whose arithmetic is measured"),
     },
@@ -253,6 +253,8 @@ CHAPTERS = {
         "N_FACES": sized(integer(32, 200_000), "stand-in faces written in CelebA's layout and "
                                                "read back", 2_000, 200),
     },
+    "appendix_benchmarks": dict(COMMON),
+    "instructor": dict(COMMON),
     "chapter_template": {
         **COMMON,
         "DATA_SOURCE": DATA_SOURCE,

@@ -295,3 +295,39 @@ def test_a_setting_json_cannot_hold_is_a_type_error_naming_it(tmp_path, settings
     with pytest.raises(TypeError) as error:
         load_or_train("ae", build(), Trainer(), tmp_path, **settings)
     assert where in str(error.value)
+
+
+SHARED_RUN = """
+import sys, time
+import keras, numpy as np
+from keras import layers
+from course_utils.cache import load_or_train
+keras.utils.set_random_seed(0)
+x = keras.Input((4,))
+model = keras.Model(x, layers.Dense(4)(layers.Dense(2)(x)))
+model.compile(optimizer="adam", loss="mse")
+data = np.zeros((8, 4), "float32")
+def train(model):
+    time.sleep(3)  # long enough for the other run to arrive while this one trains
+    return model.fit(data, data, epochs=1, verbose=0)
+load_or_train("shared", model, train, sys.argv[1], epochs=1)
+"""
+
+
+def test_two_runs_sharing_a_cache_train_once(tmp_path):
+    """The second run waits for the first one's training and loads what it saved."""
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-c", SHARED_RUN, str(tmp_path)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             text=True)
+    time.sleep(1.5)  # the first has its lock by now (its imports take about a second)
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True)
+    outs = [first.communicate(timeout=120)[0], second.communicate(timeout=120)[0]]
+    assert first.returncode == second.returncode == 0
+    assert sum("Trained shared" in out for out in outs) == 1, outs
+    assert sum("Loaded shared" in out for out in outs) == 1, outs
+    assert any("Waiting for another run" in out for out in outs), outs

@@ -16,6 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbclient import NotebookClient
+from test_editions import COLAB_CHAPTERS, checks_and_prose, outputs_text
 
 ROOT = Path(__file__).resolve().parents[1]
 VERSIONS = ("import importlib.metadata as m; "
@@ -60,8 +61,9 @@ def versions(python):
                           cwd=python.parents[2]).stdout
 
 
-@pytest.mark.parametrize("chapter", ["01_autoencoder", "03_vae"])
+@pytest.mark.parametrize("chapter", COLAB_CHAPTERS)
 def test_the_exercise_edition_runs_in_a_colab_like_environment(colab, chapter, tmp_path):
+    """Also test_editions' exercise-edition test for these chapters: each runs once, here."""
     kernel, python = colab
     before = versions(python)
     notebook = nbformat.read(ROOT / "editions" / "exercises" / f"{chapter}.ipynb",
@@ -73,3 +75,7 @@ def test_the_exercise_edition_runs_in_a_colab_like_environment(colab, chapter, t
     assert "Profile 'quick'" in text and "is not done yet" in text
     assert "…" not in text  # every glued number filled in, without MyST-NB
     assert versions(python) == before  # Colab's TensorFlow, Keras and NumPy untouched
+    checked, prose = checks_and_prose(outputs_text(notebook))
+    assert checked and all("is not done yet" in text and "uses the reference" in text
+                           for text in checked), checked
+    assert prose

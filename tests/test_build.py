@@ -1,0 +1,89 @@
+"""make book's incremental build: which chapters a change re-executes."""
+
+import json
+
+import pytest
+
+from course_utils import build
+
+
+def _notebook(path, code):
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": [code]}]}))
+    return path
+
+
+def test_dependencies_follow_imports_through_the_package(tmp_path):
+    nb = _notebook(tmp_path / "a.ipynb", "from course_utils import recipes\n")
+    names = {str(p.relative_to(build.ROOT)) for p in build.dependencies(nb)}
+    # recipes imports models and cache; importing a submodule runs the package's __init__
+    assert {"course_utils/recipes.py", "course_utils/models.py", "course_utils/cache.py",
+            "course_utils/__init__.py"} <= names
+    assert "course_utils/build.py" not in names
+
+
+def test_every_chapter_depends_on_the_settings_it_reads():
+    for nb in build.chapters():
+        assert build.ROOT / "course_utils" / "settings.py" in build.dependencies(nb), nb.name
+
+
+def test_key_changes_with_the_profile_and_the_data_folder(monkeypatch):
+    nb = build.chapters()[0]
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    quick = build.key(nb)
+    assert build.key(nb) == quick  # the same inputs, the same key
+    monkeypatch.setenv("COURSE_PROFILE", "full")
+    assert build.key(nb) != quick
+    full = build.key(nb)
+    monkeypatch.setenv("CELEBA_DIR", "/somewhere/celeba")
+    assert build.key(nb) != full
+
+
+def test_key_changes_when_an_imported_module_changes(monkeypatch):
+    nb = build.chapters()[0]
+    before = build.key(nb)
+    real = build.Path.read_bytes
+
+    def edited(path):
+        data = real(path)
+        return data + b"\n# edited\n" if path.name == "latent.py" else data
+
+    monkeypatch.setattr(build.Path, "read_bytes", edited)
+    assert build.key(nb) != before
+
+
+def test_benchmark_page_key_covers_the_benchmark_scripts(monkeypatch):
+    page = build.ROOT / "book" / "appendix_benchmarks.ipynb"
+    before = build.key(page)
+    real = build.Path.read_bytes
+    monkeypatch.setattr(build.Path, "read_bytes", lambda p: real(p) + (
+        b"#" if p.name == "training.py" and p.parent.name == "benchmarks" else b""))
+    assert build.key(page) != before
+
+
+def test_invalidate_reports_only_changed_chapters(tmp_path, monkeypatch):
+    pytest.importorskip("jupyter_cache")
+    notebooks = build.chapters()[:2]
+    keys = tmp_path / "keys.json"
+    cache = tmp_path / "no-cache-yet"
+    assert build.invalidate(notebooks, cache, keys) == [
+        str(nb.relative_to(build.ROOT)) for nb in notebooks]  # never built: all stale
+    assert build.invalidate(notebooks, cache, keys) == []  # nothing changed
+    monkeypatch.setenv("COURSE_PROFILE", "something else")
+    assert len(build.invalidate(notebooks, cache, keys)) == 2
+
+
+def test_invalidate_drops_the_cached_execution_of_a_changed_chapter(tmp_path, monkeypatch):
+    jupyter_cache = pytest.importorskip("jupyter_cache")
+    notebooks = build.chapters()[:2]
+    cache_path, keys = tmp_path / "cache", tmp_path / "keys.json"
+    build.invalidate(notebooks, cache_path, keys)  # a first build records the keys ...
+    cache = jupyter_cache.get_cache(cache_path)
+    for nb in notebooks:  # ... and executes the chapters into the cache
+        cache.cache_notebook_file(nb, check_validity=False)
+    assert build.invalidate(notebooks, cache_path, keys) == []
+    assert len(cache.list_cache_records()) == 2
+    monkeypatch.setitem(build.READS, str(notebooks[1].relative_to(build.ROOT)), ["benchmarks"])
+    assert build.invalidate(notebooks, cache_path, keys) == [
+        str(notebooks[1].relative_to(build.ROOT))]
+    left = [build.Path(r.uri).name for r in cache.list_cache_records()]
+    assert left == [notebooks[0].name]
