@@ -22,6 +22,7 @@ except ImportError:  # outside IPython: the terminal line only
     get_ipython = display = None
 
 UPDATE_EVERY_S = 2.0  # the notebook's line is rewritten at most this often within an epoch
+BAR_WIDTH = 20  # characters of the notebook's progress bar
 CHAPTER = {"name": None}  # set by chapter.setup, so that terminal lines say which chapter runs
 
 
@@ -45,7 +46,7 @@ class Progress(keras.callbacks.Callback):
         self.epochs, self.steps = self.params.get("epochs", 1), self.params.get("steps")
         self.done_epochs, self.last = 0, ""
         if in_notebook():
-            self.handle = display(self._line(0, 0, {}), display_id=True)
+            self.handle = display(self._bar(0, 0, {}), display_id=True)
 
     def on_epoch_begin(self, epoch, logs=None):
         self.epoch_start = time.perf_counter()
@@ -54,22 +55,32 @@ class Progress(keras.callbacks.Callback):
         now = time.perf_counter()
         if self.handle is not None and now - self.shown >= UPDATE_EVERY_S:
             self.shown = now
-            self.handle.update(self._line(self.done_epochs, batch + 1, logs or {}))
+            self.handle.update(self._bar(self.done_epochs, batch + 1, logs or {}))
 
     def on_epoch_end(self, epoch, logs=None):
         self.done_epochs = epoch + 1
         line = self._line(self.done_epochs, 0, logs or {})
         if self.handle is not None:
-            self.handle.update(line)
+            self.handle.update(self._bar(self.done_epochs, 0, logs or {}))
         if self.terminal:
             chapter = CHAPTER["name"]
             to_terminal(f"  [{chapter}] {line}" if chapter else f"  {line}")
+
+    def _fraction(self, epochs_done, steps_done):
+        """Return the share of the training done."""
+        return (epochs_done + (steps_done / self.steps if self.steps else 0)) / self.epochs
+
+    def _bar(self, epochs_done, steps_done, logs):
+        """Return the notebook's line: a bar of the share done, then the progress line."""
+        filled = round(BAR_WIDTH * self._fraction(epochs_done, steps_done))
+        return _Line("█" * filled + "░" * (BAR_WIDTH - filled) + "  "
+                     + self._line(epochs_done, steps_done, logs))
 
     def _line(self, epochs_done, steps_done, logs):
         """Return the progress line: model, epoch, losses, speed, time spent and left."""
         elapsed = time.perf_counter() - self.start
         name = self.name or getattr(self.model, "name", "model")
-        fraction = (epochs_done + (steps_done / self.steps if self.steps else 0)) / self.epochs
+        fraction = self._fraction(epochs_done, steps_done)
         parts = [name, f"epoch {min(epochs_done + (steps_done > 0), self.epochs)}/{self.epochs}"]
         main = next((k for k in ("total_loss", "loss") if k in logs), None)
         parts += [f"{key} {float(logs[key]):.4g}" for key in (main, f"val_{main}")

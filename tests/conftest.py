@@ -7,6 +7,13 @@ from course_utils import _quiet
 _quiet.import_tensorflow_quietly()  # before any test module imports Keras
 
 
+@pytest.fixture(autouse=True)
+def _checks_hint_in_unit_tests(monkeypatch):
+    """make test sets COURSE_CHECKS_MUST_PASS for the book's notebooks (nbval's kernels); the
+    unit tests, and the exercise editions they run, see checks as students do: hints."""
+    monkeypatch.delenv("COURSE_CHECKS_MUST_PASS", raising=False)
+
+
 @pytest.fixture
 def run(capsys):
     """Return run(check, answer): what the check returned, and what it printed, unwrapped."""

@@ -390,3 +390,14 @@ def test_template_answer_and_its_student_stub_both_run(capsys):
         exec(check.source, namespace)
         assert capsys.readouterr().out.startswith(verdict)
         assert namespace["kl_fn"] is not None
+
+
+def test_where_checks_must_pass_a_failing_one_raises_and_a_passing_one_does_not(monkeypatch,
+                                                                               run):
+    """make test sets COURSE_CHECKS_MUST_PASS for the book's notebooks, whose answers are the
+    solutions: a check that fails there is a bug in the book, and stops the notebook."""
+    monkeypatch.setenv("COURSE_CHECKS_MUST_PASS", "1")
+    with pytest.raises(AssertionError, match="not right yet.*the book's own solution"):
+        checks.check_kl_divergence(lambda z_mean, z_log_var: ops.sum(z_mean, axis=-1))
+    result, said = run(checks.check_kl_divergence, kl_closed_form)
+    assert result is kl_closed_form and said.startswith("✓")

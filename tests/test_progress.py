@@ -73,3 +73,30 @@ def test_a_runner_can_collect_the_lines_in_a_file(tmp_path, monkeypatch, capfd):
     progress.to_terminal("second")
     assert log.read_text() == "first\nsecond\n"
     assert capfd.readouterr().err == ""
+
+
+def test_the_notebook_line_starts_with_a_bar_of_the_share_done():
+    line = progress.Progress(images=100, name="model")
+    line.start, line.epochs, line.steps = 0.0, 4, 10
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(progress.time, "perf_counter", lambda: 30.0)
+        text = line._bar(2, 0, {"loss": 1.0})
+    assert text.startswith("█" * 10 + "░" * 10 + "  model · epoch 2/4 · loss 1")
+
+
+def test_in_a_kernel_the_line_is_one_display_updated_in_place():
+    """Run in a real kernel: one display output, updated, whose final state is the last epoch."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    code = ("import keras, numpy as np\nfrom course_utils.progress import Progress\n"
+            "m = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name='tiny')\n"
+            "m.compile(optimizer='adam', loss='mse')\n"
+            "m.fit(np.zeros((64, 3)), np.zeros((64, 1)), epochs=3, verbose=0,\n"
+            "      callbacks=[Progress(64, terminal=False)]);")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    outputs = [o for o in notebook.cells[0].outputs if o.output_type == "display_data"]
+    assert len(outputs) == 1  # not a line per epoch: one line, rewritten
+    final = outputs[0]["data"]["text/plain"]
+    assert final.startswith("█" * 20) and "tiny · epoch 3/3" in final and "left" not in final

@@ -6,10 +6,13 @@ A check cell keeps what the rest of the chapter uses::
 
 A check prints "✓ ..." or "✗ ..." with a hint, never raises, and returns the student's answer
 when it passes and the reference implementation when it does not, so later cells still run.
+Only where the environment variable COURSE_CHECKS_MUST_PASS is 1 (``make test`` sets it for the
+book's notebooks, whose answer cells hold the solutions) a check that does not pass raises.
 The cells of an exercise, and the markers in its answer cell, are described in
 :mod:`course_utils.editions`, which cuts the answers to their stubs for the students.
 """
 
+import os
 import re
 import sysconfig
 import textwrap
@@ -51,16 +54,26 @@ def _run_check(name, verify, answer, reference, success):
         _say(f"✓ {name}: {success}", f"But: {caveat}", fallback)
         return reference
     except _NotDone as hint:
-        _say(f"✗ {name} is not done yet. {hint}", fallback)
-        return reference
+        return _failed(f"✗ {name} is not done yet. {hint}", fallback, reference)
     except _Hint as hint:
-        _say(f"✗ {name} is not right yet. {hint}", fallback)
-        return reference
+        return _failed(f"✗ {name} is not right yet. {hint}", fallback, reference)
     except Exception as err:  # a bug the checks did not foresee must not stop the chapter
-        _say(f"✗ {name}: the check could not test your answer ({_describe(err)}).", fallback)
-        return reference
+        return _failed(f"✗ {name}: the check could not test your answer ({_describe(err)}).",
+                       fallback, reference)
     _say(f"✓ {name}: {success}")
     return answer
+
+
+MUST_PASS = "COURSE_CHECKS_MUST_PASS"
+
+
+def _failed(message, fallback, reference):
+    """Print why a check failed and return the reference; raise instead where checks must pass."""
+    if os.environ.get(MUST_PASS) == "1":
+        raise AssertionError(f"{message} ({MUST_PASS}=1: the book's own solution must pass "
+                             "its check.)")
+    _say(message, fallback)
+    return reference
 
 
 def _say(*paragraphs):
