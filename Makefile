@@ -36,8 +36,11 @@ book: $(STAMP)
 # profile keeps every chapter short. -n 2 --dist loadgroup: tests run on both cores, each
 # notebook's cells together on one of them (tests/conftest.py). nbval hides its
 # kernels' output, so the training progress lines go to a log that tail shows as they come.
-# COURSE_CHECKS_MUST_PASS: in the book's notebooks every exercise check must pass (their answer
-# cells hold the solutions), so the solution editions need not be run a second time.
+# The chapters run as their solution editions, which hold the book's code cell for cell
+# (tests/test_editions.py), with COURSE_CHECKS_MUST_PASS: every exercise check must pass; the
+# book's other pages run as they are. So each chapter's code runs once here, not twice; `make
+# book` runs the chapters' sources themselves.
+NOTEBOOKS := $(filter-out book/0%,$(wildcard book/*.ipynb)) editions/solutions templates
 PROGRESS_LOG := _build/test-progress.log
 test: $(STAMP) $(COLAB_STAMP)
 	$(BIN)/ruff check .
@@ -46,7 +49,7 @@ test: $(STAMP) $(COLAB_STAMP)
 	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 COURSE_PROGRESS_LOG=$(CURDIR)/$(PROGRESS_LOG) \
 	$(BIN)/python -m pytest \
 		-n 2 --dist loadgroup --durations=10 tests --nbval-lax --nbval-current-env \
-		--nbval-cell-timeout=900 book templates; status=$$?; kill $$tail; exit $$status
+		--nbval-cell-timeout=900 $(NOTEBOOKS); status=$$?; kill $$tail; exit $$status
 
 # The exercise and solution editions Colab opens, written from book/ (never edit them by hand).
 editions: $(STAMP)

@@ -113,6 +113,9 @@ def invalidate(notebooks, cache_path=JUPYTER_CACHE, keys_path=KEYS):
         for record in cache.list_cache_records():
             if str(Path(record.uri).resolve().relative_to(ROOT)) in stale:
                 cache.remove_cache(record.pk)
+    for name in stale:  # Sphinx re-reads only changed files: mark the notebook as changed
+        if (ROOT / name).exists():
+            os.utime(ROOT / name)
     keys_path.parent.mkdir(parents=True, exist_ok=True)
     keys_path.write_text(json.dumps(new, indent=1))
     return stale

@@ -225,7 +225,7 @@ CHAPTERS = {
         "DATA_SOURCE": DATA_SOURCE,
         "N_TRAIN": sized(integer(100, 60_000), "training images of the small VAE", 10_000, 300),
         "N_TEST": sized(integer(50, 10_000), "test images it is analysed on", 2_000, 200),
-        "EPOCHS": sized(integer(1, 1_000), "training epochs of the small VAE", 5, 1),
+        "EPOCHS": sized(integer(1, 1_000), "training epochs of the small VAE", 6, 1),
         "LATENT_DIM": Setting(integer(2, 64), 16, "latent dimensions of the small VAE"),
         "FREE_BITS": Setting(number(0.0, 10.0), 0.5,
                              "nats per dimension the free-bits VAE's KL term does not charge"),

@@ -9,7 +9,7 @@ _quiet.import_tensorflow_quietly()  # before any test module imports Keras
 
 @pytest.fixture(autouse=True)
 def _checks_hint_in_unit_tests(monkeypatch):
-    """make test sets COURSE_CHECKS_MUST_PASS for the book's notebooks (nbval's kernels); the
+    """make test sets COURSE_CHECKS_MUST_PASS for the notebooks nbval runs (solution editions); the
     unit tests, and the exercise editions they run, see checks as students do: hints."""
     monkeypatch.delenv("COURSE_CHECKS_MUST_PASS", raising=False)
 

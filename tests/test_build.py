@@ -87,3 +87,21 @@ def test_invalidate_drops_the_cached_execution_of_a_changed_chapter(tmp_path, mo
         str(notebooks[1].relative_to(build.ROOT))]
     left = [build.Path(r.uri).name for r in cache.list_cache_records()]
     assert left == [notebooks[0].name]
+
+
+def test_a_stale_chapter_is_marked_changed_for_sphinx(tmp_path, monkeypatch):
+    """Sphinx re-reads (and so Jupyter Book re-executes) only files newer than its last build."""
+    notebooks = build.chapters()[:2]
+    keys = tmp_path / "keys.json"
+    build.invalidate(notebooks, tmp_path / "cache", keys)
+    times = [nb.stat().st_mtime_ns for nb in notebooks]
+    monkeypatch.setitem(build.READS, str(notebooks[1].relative_to(build.ROOT)), ["benchmarks"])
+    try:
+        for nb in notebooks:
+            build.os.utime(nb, ns=(0, 10**18))  # far in the past, so the touch shows
+        build.invalidate(notebooks, tmp_path / "cache", keys)
+        assert notebooks[0].stat().st_mtime_ns == 10**18  # unchanged: left alone
+        assert notebooks[1].stat().st_mtime_ns > 10**18  # stale: touched now
+    finally:
+        for nb, t in zip(notebooks, times):
+            build.os.utime(nb, ns=(t, t))

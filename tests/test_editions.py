@@ -221,8 +221,8 @@ def _code(path, edition):
 
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_the_solution_edition_runs_the_books_code_cell_for_cell(name):
-    """So it need not run again: make test runs the book's notebooks with nbval and
-    COURSE_CHECKS_MUST_PASS=1, where a check that does not pass stops the notebook; the prose
-    cells the editions add run in the exercise edition's end-to-end test."""
+    """make test runs the chapters through their solution editions (nbval, with
+    COURSE_CHECKS_MUST_PASS=1: a check that does not pass stops the notebook): this is what
+    makes that run a run of the book's own code. `make book` runs the sources themselves."""
     assert _code(EDITIONS["solutions", name], edition=True) == _code(
         ROOT / "book" / f"{name}.ipynb", edition=False)
