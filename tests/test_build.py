@@ -6,6 +6,10 @@ import pytest
 
 from course_utils import build
 
+# invalidate() touches the book's notebooks it finds stale: these tests run one after the other,
+# on one worker, so that none sees another's touch.
+pytestmark = pytest.mark.xdist_group("build")
+
 
 def _notebook(path, code):
     path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": [code]}]}))
