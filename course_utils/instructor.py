@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from course_utils import settings
+from course_utils import build, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -72,9 +72,7 @@ class Run:
 
 def book_chapters():
     """Return the book's chapters that take parameters, in the table of contents' order."""
-    lines = (ROOT / "_toc.yml").read_text().splitlines()
-    names = [line.split("file:", 1)[1].strip().split("/")[-1] for line in lines if "file:" in line]
-    return [name for name in names if name in settings.CHAPTERS]
+    return [path.stem for path in build.chapters() if path.stem in settings.CHAPTERS]
 
 
 def resolve_chapter(text, known=None):
