@@ -150,8 +150,17 @@ def load_or_train(name, model, train, cache_dir=None, **settings):
             except CacheError as error:
                 print(f"Cache problem: {error}. Training {name} anew.")
         start = time.perf_counter()
-        history = entry.save(model, train(model))
-    print(f"Trained {name} in {time.perf_counter() - start:.1f} s; saved to cache {entry.folder}.")
+        history = train(model)
+        seconds = time.perf_counter() - start
+        try:
+            history = entry.save(model, history)
+        except OSError as error:  # a read-only folder, a full disk: keep the trained model
+            print(f"Trained {name} in {seconds:.1f} s, but could not save it to the model cache "
+                  f"{entry.folder.parent} ({type(error).__name__}: {error}). This run goes on "
+                  "with the trained model; the next run trains it again unless the folder is "
+                  f"made writable (or given space), or ${CACHE_ENV} names another folder.")
+            return model, history_dict(history)
+    print(f"Trained {name} in {seconds:.1f} s; saved to cache {entry.folder}.")
     return model, history
 
 

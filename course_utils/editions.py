@@ -118,7 +118,11 @@ def editions():
     """Return {path: notebook JSON text} of every edition, or raise EditionError; write nothing."""
     out = {}
     for path in chapters():
-        notebook = json.loads(path.read_text())
+        try:
+            notebook = json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise EditionError(f"{path.name} is not notebook JSON ({error}): repair it in "
+                               "Jupyter, or restore it with git.") from None
         for kind in KINDS:
             converted = Converter(path, kind).notebook(notebook)
             out[EDITIONS / kind / path.name] = json.dumps(converted, indent=1,

@@ -101,6 +101,14 @@ class Sampling(layers.Layer):
     def get_config(self):
         return {**super().get_config(), "seed": self.seed}
 
+    # Keras saves a layer's weights, not its noise generator's state: save that too, so a
+    # reloaded model draws the same noise as the one that was saved.
+    def save_own_variables(self, store):
+        store["seed_state"] = self.seed_generator.state
+
+    def load_own_variables(self, store):
+        self.seed_generator.state.assign(store["seed_state"])
+
 
 def build_vae_encoder(latent_dim=2, input_shape=(32, 32, 1), filters=(32, 64, 128)):
     """Build the VAE's encoder: an image to [z_mean, z_log_var] and a draw z from them."""

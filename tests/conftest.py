@@ -1,8 +1,19 @@
-"""What the tests share: a quiet TensorFlow first, and a way to run an exercise check."""
+"""What the tests share: offline by construction, a quiet TensorFlow first, a way to run a check."""
+
+import os
+from pathlib import Path
 
 import pytest
 
 from course_utils import _quiet
+
+# Every process the tests start (nbval's and papermill's kernels, pip, ...) imports
+# offline/sitecustomize.py first, which refuses connections to other machines; pytest-socket
+# does the same for the test process (pyproject.toml). tests/test_offline.py checks both.
+OFFLINE = str(Path(__file__).resolve().parent / "offline")
+if OFFLINE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [OFFLINE,
+                                                             os.environ.get("PYTHONPATH")]))
 
 _quiet.import_tensorflow_quietly()  # before any test module imports Keras
 

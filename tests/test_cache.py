@@ -299,35 +299,62 @@ def test_a_setting_json_cannot_hold_is_a_type_error_naming_it(tmp_path, settings
 
 SHARED_RUN = """
 import sys, time
+from pathlib import Path
 import keras, numpy as np
 from keras import layers
 from course_utils.cache import load_or_train
+cache, signals = sys.argv[1], Path(sys.argv[2])
 keras.utils.set_random_seed(0)
 x = keras.Input((4,))
 model = keras.Model(x, layers.Dense(4)(layers.Dense(2)(x)))
 model.compile(optimizer="adam", loss="mse")
 data = np.zeros((8, 4), "float32")
 def train(model):
-    time.sleep(3)  # long enough for the other run to arrive while this one trains
+    (signals / "training").touch()  # the lock is held: the test starts the second run
+    while not (signals / "go").exists():  # until the second run is waiting for the lock
+        time.sleep(0.05)
     return model.fit(data, data, epochs=1, verbose=0)
-load_or_train("shared", model, train, sys.argv[1], epochs=1)
+load_or_train("shared", model, train, cache, epochs=1)
 """
 
 
 def test_two_runs_sharing_a_cache_train_once(tmp_path):
-    """The second run waits for the first one's training and loads what it saved."""
+    """The second run waits for the first one's training and loads what it saved.
+
+    The runs signal through files, so the order holds however slow the machine is: the
+    second starts once the first trains, and the first finishes once the second waits.
+    """
     import subprocess
     import sys
     import time
 
-    command = [sys.executable, "-c", SHARED_RUN, str(tmp_path)]
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                             text=True)
-    time.sleep(1.5)  # the first has its lock by now (its imports take about a second)
-    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              text=True)
-    outs = [first.communicate(timeout=120)[0], second.communicate(timeout=120)[0]]
+    cache_dir, signals = tmp_path / "cache", tmp_path / "signals"
+    signals.mkdir()
+    command = [sys.executable, "-c", SHARED_RUN, str(cache_dir), str(signals)]
+
+    def start():
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                text=True)
+
+    def wait_for(condition, what, seconds=300):
+        deadline = time.monotonic() + seconds  # a bound against hanging, not a timing
+        while not condition():
+            assert time.monotonic() < deadline, f"no {what} after {seconds} s"
+            time.sleep(0.05)
+
+    first = start()
+    wait_for((signals / "training").exists, "training in the first run")
+    second = start()
+    said = []
+    wait_for(lambda: said.append(second.stdout.readline()) or "Waiting" in said[-1],
+             "wait in the second run")
+    (signals / "go").touch()
+    outs = [first.communicate(timeout=300)[0], "".join(said) + second.communicate(timeout=300)[0]]
     assert first.returncode == second.returncode == 0
-    assert sum("Trained shared" in out for out in outs) == 1, outs
-    assert sum("Loaded shared" in out for out in outs) == 1, outs
-    assert any("Waiting for another run" in out for out in outs), outs
+    assert "Trained shared" in outs[0] and "Loaded shared" in outs[1], outs
+    assert "Waiting for another run that is training shared" in outs[1], outs
+    # Exactly one entry, complete, and no temporary folder left of either run.
+    (entry,) = cache_dir.iterdir()
+    assert entry.name.startswith("shared-")
+    assert sorted(p.name for p in entry.iterdir()) == ["config.json", "history.json",
+                                                       "model.keras"]

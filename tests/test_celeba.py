@@ -280,7 +280,8 @@ def test_bad_options(standin):
 
 
 def damage(folder):
-    """Damage four images in ways a scan can see and one it cannot; return the names."""
+    """Damage four images in ways their first and last bytes show and one only decoding shows;
+    return the names."""
     def path(name):
         return folder / celeba.IMAGE_DIR / name
     data = path("000003.jpg").read_bytes()
@@ -293,13 +294,14 @@ def damage(folder):
     return ["000003.jpg", "000005.jpg", "000007.jpg", "000009.jpg"], "000011.jpg"
 
 
-def test_unreadable_images_are_reported_and_left_out(copy):
+def test_unreadable_images_are_named_and_left_out(copy):
     seen_bad, hidden_bad = damage(copy)
-    with pytest.warns(celeba.UnreadableImagesWarning, match="Skipped 4 of 40") as record:
+    with pytest.warns(celeba.UnreadableImagesWarning, match="Skipped 5 of 40") as record:
         ds = celeba.load_celeba(copy, attributes=["Smiling"])
     message = str(record[0].message)
-    assert all(name in message for name in seen_bad) and "truncated JPEG" in message
+    assert all(name in message for name in [*seen_bad, hidden_bad]) and "truncated JPEG" in message
     assert "empty file" in message and "not a JPEG or PNG" in message
+    assert f"{hidden_bad} (corrupt data inside" in message
     pairs = list(ds)
     images = np.stack([x.numpy() for x, _ in pairs])
     smiling = np.array([float(y.numpy()[0]) for _, y in pairs])
@@ -324,6 +326,18 @@ def test_only_unreadable_images_is_an_error(tmp_path):
     with (pytest.warns(celeba.UnreadableImagesWarning),
           pytest.raises(ValueError, match="None of the 1 images")):
         celeba.load_celeba(tmp_path)
+
+
+def test_a_grayscale_or_odd_sized_face_is_named_and_converted(copy):
+    folder = copy / celeba.IMAGE_DIR
+    Image.open(folder / "000002.jpg").convert("L").save(folder / "000002.jpg")
+    Image.open(folder / "000004.jpg").resize((80, 50)).save(folder / "000004.jpg")
+    with pytest.warns(celeba.OddImagesWarning, match="2 of 40") as record:
+        images = images_of(celeba.load_celeba(copy))
+    message = str(record[0].message)
+    assert "000002.jpg (64 x 64 L)" in message and "000004.jpg (80 x 50 RGB)" in message
+    assert "usual 64 x 64 RGB" in message
+    assert images.shape == (N, 64, 64, 3)  # both kept, as RGB squares
 
 
 def test_scan_accepts_whole_jpeg_and_png_files(tmp_path):

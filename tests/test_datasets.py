@@ -142,3 +142,20 @@ def test_describe_names_the_data():
                     "60,000 training and 10,000 test images.")
     fake = data.describe("mnist", "synthetic", 2_000, 500, seed=4)
     assert "procedural stand-in, seed 4; not the real MNIST" in fake and "2,000 training" in fake
+
+
+def test_a_generated_standin_is_kept_in_the_cache_and_read_back_alike(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    datasets._synthetic_cached.cache_clear()
+    generated = data.synthetic("mnist", seed=5)
+    (stored,) = (tmp_path / "data").glob("mnist-standin-seed5-*.npz")
+    datasets._synthetic_cached.cache_clear()
+    read_back = data.synthetic("mnist", seed=5)
+    for split, again in zip(generated, read_back):
+        for a, b in zip(split, again):
+            np.testing.assert_array_equal(a, b)
+    stored.write_bytes(stored.read_bytes()[:1000])  # damaged: generated again, and replaced
+    datasets._synthetic_cached.cache_clear()
+    np.testing.assert_array_equal(data.synthetic("mnist", seed=5)[0][0], generated[0][0])
+    assert stored.stat().st_size > 1000
+    datasets._synthetic_cached.cache_clear()

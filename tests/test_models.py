@@ -225,7 +225,29 @@ def test_a_trained_vae_reloads_in_safe_mode_with_identical_outputs(variant, tmp_
                                vae.encoder.predict(images, verbose=0)[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(loaded.predict(images, verbose=0), vae.predict(images, verbose=0),
                                rtol=1e-5, atol=1e-6)
+    # The noise generator's state was saved too: both draw the same next noise.
+    np.testing.assert_allclose(loaded.encoder(images)[2], vae.encoder(images)[2],
+                               rtol=1e-5, atol=1e-6)
     loaded.fit(images, epochs=1, batch_size=8, verbose=0)  # compiled and ready to go on
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_a_vae_restored_from_the_cache_draws_the_noise_the_saved_one_would(variant, tmp_path):
+    from course_utils.cache import load_or_train
+
+    def compiled():
+        vae = make_vae(variant, latent_dim=3, seed=0)
+        vae.compile(optimizer="adam")
+        return vae
+
+    images = random_images(8, INPUT_SHAPES[variant])
+    trained, _ = load_or_train("vae", compiled(), lambda m: m.fit(images, epochs=1, verbose=0),
+                               tmp_path)
+    # A fresh build starts its generator at the seed; the restore sets it where training left
+    # it, so the cached model goes on with the trained one's noise, not the first epoch's again.
+    restored, _ = load_or_train("vae", compiled(), pytest.fail, tmp_path)
+    np.testing.assert_allclose(restored.encoder(images)[2], trained.encoder(images)[2],
+                               rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("build", [build_autoencoder, build_dense_autoencoder])

@@ -4,6 +4,8 @@ from course_utils.data.celeba import (  # noqa: F401
     CelebAFormatError,
     CelebANotFoundError,
     UnknownAttributeError,
+    OddImagesWarning,
+    UnlistedImagesWarning,
     UnreadableImagesWarning,
     list_attributes,
     load_celeba,

@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-from course_utils.cache import cache_root
+from course_utils.cache import CACHE_ENV, CacheError, cache_root
 from course_utils.data import faces
 from course_utils.settings import SOURCES
 
@@ -77,6 +77,14 @@ class UnreadableImagesWarning(UserWarning):
     """Some listed images cannot be decoded; they are left out of the dataset."""
 
 
+class UnlistedImagesWarning(UserWarning):
+    """Some files in the image folder have no row in the attribute CSV; they are not used."""
+
+
+class OddImagesWarning(UserWarning):
+    """Some images have another size or colour mode than most: converted, but worth a look."""
+
+
 # --- loading ----------------------------------------------------------------
 
 
@@ -91,9 +99,10 @@ def load_celeba(root, attributes=None, image_size=64, batch_size=None, shuffle=F
     asked (file names are shuffled before decoding, in a bounded buffer, so memory does not
     grow with the dataset), batched if
     ``batch_size`` is given, and prefetched. With ``check_files``, every listed file is first
-    checked to look like a whole JPEG or PNG; the ones that do not are reported in an
-    UnreadableImagesWarning and left out. Any image that still fails to decode is dropped by
-    the pipeline.
+    decoded once (fast, at reduced scale); the ones that fail are named in an
+    UnreadableImagesWarning and left out, and images of another size or colour mode than most
+    are named in an OddImagesWarning (they are converted like the others). Any image that still
+    fails to decode is dropped by the pipeline.
     """
     image_dir, csv_path = find_celeba(root)
     _check_options(image_size, batch_size, limit)
@@ -103,8 +112,8 @@ def load_celeba(root, attributes=None, image_size=64, batch_size=None, shuffle=F
         raise ValueError(f"offset must be a whole number of at least 0; got {offset!r}.")
     order = sorted(range(len(ids)), key=ids.__getitem__)
     order = order[offset:None if limit is None else offset + limit]
+    _check_listed_files([ids[i] for i in order], image_dir, csv_path, all_ids=ids)
     ids = [ids[i] for i in order]
-    _check_listed_files(ids, image_dir, csv_path)
     labels = None if names is None else _attribute_values(
         [rows[i] for i in order], ids, columns, names, csv_path)
     paths = [os.path.join(image_dir, name) for name in ids]
@@ -265,32 +274,78 @@ def _attribute_values(rows, ids, columns, names, csv_path):
     return values
 
 
-def _check_listed_files(ids, image_dir, csv_path):
-    """Raise if images listed in the CSV are missing from the image folder."""
+def _check_listed_files(ids, image_dir, csv_path, all_ids):
+    """Raise if images listed in the CSV are missing; warn about images the CSV does not list."""
     with os.scandir(image_dir) as entries:
-        present = {entry.name for entry in entries}
+        present = {entry.name for entry in entries if entry.is_file()}
     missing = [name for name in ids if name not in present]
     if missing:
         raise CelebANotFoundError(
             f"{len(missing)} of the {len(ids)} images listed in {csv_path} are missing from "
             f"{image_dir}, e.g. {', '.join(missing[:5])}. Unzip the whole download again; "
             "to use the first images only, pass limit.")
+    unlisted = sorted(present.difference(all_ids))
+    if unlisted:
+        more = f" and {len(unlisted) - 5} more" if len(unlisted) > 5 else ""
+        warnings.warn(f"{len(unlisted)} files in {image_dir} have no row in {csv_path}: "
+                      f"{', '.join(unlisted[:5])}{more}. They are not used; add a row for each "
+                      "to use them, or move them out of the folder.", UnlistedImagesWarning,
+                      stacklevel=3)
 
 
 def _drop_unreadable(paths, image_dir):
-    """Return the indices of the files that look decodable; warn about the others."""
-    with ThreadPoolExecutor(max_workers=16) as pool:  # file reads wait on the disk, not the CPU
-        problems = list(pool.map(_image_problem, paths, chunksize=256))
+    """Return the indices of the files that decode; warn, naming them, about the others."""
+    with ThreadPoolExecutor(max_workers=8) as pool:  # PIL decodes without holding the GIL
+        scans = list(pool.map(_scan_image, paths, chunksize=64))
+    problems = [problem for problem, _ in scans]
     bad = [i for i, problem in enumerate(problems) if problem]
     if bad:
-        shown = "; ".join(f"{os.path.basename(paths[i])} ({problems[i]})" for i in bad[:5])
-        more = f"; and {len(bad) - 5} more" if len(bad) > 5 else ""
         warnings.warn(f"Skipped {len(bad)} of {len(paths)} CelebA images in {image_dir} that "
-                      f"cannot be decoded: {shown}{more}. They are left out of the dataset.",
+                      f"cannot be decoded: {_named(paths, bad, problems)}. They are left out of "
+                      "the dataset; replace them from the download to use them.",
                       UnreadableImagesWarning, stacklevel=3)
     if len(bad) == len(paths):
         raise CelebAFormatError(f"None of the {len(paths)} images in {image_dir} can be read.")
+    _note_odd_images(paths, [shape for _, shape in scans])
     return np.array([i for i, problem in enumerate(problems) if not problem], dtype=np.int64)
+
+
+def _named(paths, indices, reasons, most=5):
+    """Return 'name (reason); ...' for the first few indices, and how many more there are."""
+    shown = "; ".join(f"{os.path.basename(paths[i])} ({reasons[i]})" for i in indices[:most])
+    return shown + (f"; and {len(indices) - most} more" if len(indices) > most else "")
+
+
+def _note_odd_images(paths, shapes):
+    """Warn about decodable images whose size or colour mode differs from most of the others."""
+    seen = [shape for shape in shapes if shape]
+    usual = max(set(seen), key=seen.count, default=None)
+    if usual is None or 2 * seen.count(usual) <= len(seen):  # no usual shape to differ from
+        return
+    odd = [i for i, shape in enumerate(shapes) if shape and shape != usual]
+    if odd:
+        reasons = {i: "{} x {} {}".format(*shapes[i]) for i in odd}
+        warnings.warn(f"{len(odd)} of {len(paths)} CelebA images differ from the usual "
+                      "{} x {} {}: ".format(*usual) + _named(paths, odd, reasons) + ". They are "
+                      "converted to RGB and centre-cropped like the others; replace them if "
+                      "they are not faces.", OddImagesWarning, stacklevel=4)
+
+
+def _scan_image(path):
+    """Return (why the file cannot be decoded or None, (width, height, mode) or None)."""
+    problem = _image_problem(path)
+    if problem:
+        return problem, None
+    try:
+        with Image.open(path) as image:
+            shape = (*image.size, image.mode)
+            # A JPEG decodes at 1/8 scale here (its DCT allows it): every byte of the scan is
+            # still read, so garbage between valid markers fails, at a fraction of the cost.
+            image.draft("RGB", (max(image.width // 8, 1), max(image.height // 8, 1)))
+            image.load()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        return f"corrupt data inside: {error}", None
+    return None, shape
 
 
 def _image_problem(path):
@@ -494,10 +549,18 @@ def resolve_celeba_dir(celeba_dir=None, source="auto", n_standin=10_000, seed=0,
               f"{CELEBA_ENV}): using the procedural stand-in faces (seed {seed}).")
     root = cache_root(cache_dir) / STANDIN_FOLDER / f"celeba-standin-n{n_standin}-seed{seed}"
     try:
-        return write_synthetic_celeba(root, n=n_standin, seed=seed)
+        try:
+            return write_synthetic_celeba(root, n=n_standin, seed=seed)
+        except FileExistsError:
+            # Another run may have written the same stand-in meanwhile: accept it if complete.
+            return write_synthetic_celeba(root, n=n_standin, seed=seed)
     except FileExistsError:
-        # Another run may have written the same stand-in meanwhile: accept it if complete.
-        return write_synthetic_celeba(root, n=n_standin, seed=seed)
+        raise
+    except OSError as error:  # a read-only cache, a full disk
+        raise CacheError(
+            f"Cannot write the stand-in faces into {root} ({type(error).__name__}: {error}). "
+            f"Make that folder writable (or free some space), or set the environment variable "
+            f"{CACHE_ENV} to a folder you can write to.") from None
 
 
 def standin_parameters(root):

@@ -5,12 +5,20 @@ Every loader returns exactly what ``keras.datasets`` returns:
 """
 
 import functools
+import gzip
+import hashlib
+import os
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
 
 import keras
 import numpy as np
 
 from course_utils import settings
-from course_utils.data import clothes, digits
+from course_utils.cache import cache_root
+from course_utils.data import clothes, digits, render
 
 SOURCES = settings.SOURCES
 N_TRAIN, N_TEST = 60_000, 10_000
@@ -20,6 +28,13 @@ _DATASETS = {
     "fashion_mnist": ("Fashion-MNIST", keras.datasets.fashion_mnist.load_data,
                       clothes.make_clothes, clothes.CLASS_NAMES),
     "mnist": ("MNIST", keras.datasets.mnist.load_data, digits.make_digits, digits.CLASS_NAMES),
+}
+
+# The files keras.datasets downloads, under its cache folder's datasets/.
+_DOWNLOADS = {
+    "fashion_mnist": [f"fashion-mnist/{part}-{kind}-idx{d}-ubyte.gz" for part in ("train", "t10k")
+                      for kind, d in (("labels", 1), ("images", 3))],
+    "mnist": ["mnist.npz"],
 }
 
 FASHION_CLASS_NAMES = clothes.CLASS_NAMES
@@ -55,16 +70,54 @@ def load(name, source="auto", seed=0):
     try:
         return load_real(), "real"
     except Exception as error:  # keras raises a bare Exception on a failed download
+        damaged = damaged_downloads(name)
+        if damaged:
+            why = (f"its downloaded file {damaged[0][0]} is damaged ({damaged[0][1]}); delete "
+                   "it, and keras.datasets downloads it again on first use with internet")
+        else:
+            why = (f"{type(error).__name__}: {error}; it is downloaded on first use, so connect "
+                   "to the internet once (it is then cached under ~/.keras/datasets)")
         if source == "real":
+            # The reason is in the message; keras' own traceback would only bury it.
             raise DataUnavailableError(
-                f"Could not load the real {title} with keras.datasets ({error}). "
-                "It is downloaded on first use, so connect to the internet once (it is then "
-                "cached under ~/.keras/datasets), or set the data source to 'synthetic' "
-                "(or 'auto') to use the procedural stand-in."
-            ) from error
-        print(f"Real {title} is not available ({type(error).__name__}: {error}).\n"
+                f"Could not load the real {title} with keras.datasets: {why}. Or set the data "
+                "source to 'synthetic' (or 'auto') to use the procedural stand-in.") from None
+        print(f"Real {title} is not available: {why}.\n"
               f"Using the procedural {title} stand-in instead (seed {seed}).")
         return synthetic(name, seed), "synthetic"
+
+
+def damaged_downloads(name):
+    """Return (path, reason) for each of a dataset's downloaded files that is cut short or bad."""
+    homes = [Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras"), Path("/tmp/.keras")]
+    damaged = []
+    for home in homes:
+        for relative in _DOWNLOADS[name]:
+            path = home / "datasets" / relative
+            if path.is_file():
+                reason = _file_problem(path)
+                if reason:
+                    damaged.append((path, reason))
+    return damaged
+
+
+def _file_problem(path):
+    """Return why a downloaded .gz or .npz file cannot be read to its end, or None."""
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+        elif zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+            if bad:
+                return f"{bad} inside fails its checksum"
+        else:
+            return "not a whole .npz archive (cut short)"
+    except (OSError, EOFError, zipfile.BadZipFile) as error:
+        return f"cut short or corrupt: {error}"
+    return None
 
 
 def synthetic(name, seed=0):
@@ -76,12 +129,39 @@ def synthetic(name, seed=0):
 
 @functools.lru_cache(maxsize=2)
 def _synthetic_cached(name, seed):
-    """Generate a stand-in once per process; chapters and tests ask for the same one often."""
+    """Return a stand-in: from this process's memory, else the course cache, else generated."""
+    path = _standin_file(name, seed)
+    try:
+        with np.load(path) as stored:
+            train, test = (stored["x_train"], stored["y_train"]), (stored["x_test"],
+                                                                  stored["y_test"])
+        if len(train[0]) == N_TRAIN and len(test[0]) == N_TEST:
+            return train, test
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+        pass  # not stored yet, or damaged: generate it again
     make = _spec(name)[2]
     # Train and test come from different seed streams, so no test image is a training image.
     train = make(N_TRAIN, np.random.SeedSequence([seed, 0]).generate_state(1)[0])
     test = make(N_TEST, np.random.SeedSequence([seed, 1]).generate_state(1)[0])
+    try:  # kept for the next run (a chapter, a test): generating takes seconds, loading not
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as fh:
+            np.savez_compressed(fh, x_train=train[0], y_train=train[1], x_test=test[0],
+                                y_test=test[1])
+        os.chmod(fh.name, 0o644)
+        os.replace(fh.name, path)  # whole or not at all, even with runs side by side
+    except OSError:
+        pass  # a read-only cache: generate again next time
     return train, test
+
+
+def _standin_file(name, seed):
+    """Return where a generated stand-in is kept: the course cache, keyed by its generator."""
+    make = _spec(name)[2]
+    code = b"".join(Path(module.__file__).read_bytes()
+                    for module in (sys.modules[make.__module__], render))
+    key = hashlib.sha256(code + f"{name} {seed} {N_TRAIN} {N_TEST}".encode()).hexdigest()[:12]
+    return cache_root() / "data" / f"{name}-standin-seed{seed}-{key}.npz"
 
 
 def subset(x, y, n, seed=0):
