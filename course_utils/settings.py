@@ -15,6 +15,9 @@ PROFILES = ("full", "quick")
 SOURCES = ("auto", "real", "synthetic")
 # The face attributes the course works with (the stand-in faces draw them), in the relative
 # order of CelebA's attribute columns.
+# Fashion-MNIST's classes, in the order of its labels 0 to 9 (the stand-in draws the same ones).
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
+                   "Sneaker", "Bag", "Ankle boot")
 ATTRIBUTES = ("Bangs", "Black_Hair", "Blond_Hair", "Brown_Hair", "Eyeglasses", "Male",
               "Mustache", "Smiling", "Wearing_Hat")
 
@@ -237,6 +240,27 @@ CHAPTERS = {
         "CLASSIFIER_EPOCHS": sized(integer(1, 1_000), "epochs of the attribute classifier", 3, 1),
         "ATTRIBUTE": Setting(choice(*ATTRIBUTES), "Smiling",
                              "the attribute whose arithmetic is measured"),
+    },
+    "07_applications": {
+        **COMMON,
+        "DATA_SOURCE": DATA_SOURCE,
+        "N_TRAIN": sized(integer(1_000, 60_000), "training images", 10_000, 2_000),
+        "N_TEST": sized(integer(200, 10_000), "held-out images", 2_000, 500),
+        "EPOCHS": sized(integer(1, 1_000), "epochs of each convolutional autoencoder", 3, 1),
+        "DENSE_EPOCHS": sized(integer(1, 1_000), "epochs of each fully connected model", 8, 2),
+        "LINEAR_EPOCHS": sized(integer(1, 1_000), "epochs of the linear autoencoder", 20, 5),
+        "BATCH_SIZE": Setting(integer(1, 4_096), 128, "images per training step"),
+        "NOISE_LOW": Setting(number(0.0, 2.0), 0.2, "the weaker noise the denoisers are tested on "
+                                                     "(standard deviation, pixels in [0, 1])"),
+        "NOISE_HIGH": Setting(number(0.01, 2.0), 0.4, "the stronger one, which the denoising "
+                                                       "autoencoders train on"),
+        "UNSEEN": Setting(choice(*FASHION_CLASSES), "Bag",
+                          "the class left out of training: the anomaly to detect"),
+        "ANOMALY_DIM": Setting(integer(2, 256), 8, "code size of the two anomaly detectors"),
+        "ELBO_DRAWS": Setting(integer(1, 10_000), 20, "draws per image of the VAE's ELBO"),
+        "FALSE_ALARMS": Setting(number(0.001, 0.5), 0.05,
+                                "share of normal images the threshold may flag"),
+        "N_SHOW": Setting(integer(2, 20), 8, "images per row in the figures"),
     },
     "appendix_data": {
         **COMMON,

@@ -208,3 +208,28 @@ def test_chapter_3s_sampling_layer_saves_its_noise_state(tmp_path):
     reloaded = model_with_sampling()
     reloaded.load_weights(tmp_path / "sampling.weights.h5")
     np.testing.assert_array_equal(reloaded([z_mean, z_log_var]), saved([z_mean, z_log_var]))
+
+
+def test_chapter_7s_linear_autoencoder_is_linear():
+    build = page("07_applications.ipynb", ["build_linear_autoencoder"])["build_linear_autoencoder"]
+    model = seeded(lambda: build(3))
+    assert [layer.activation.__name__ for layer in model.layers
+            if isinstance(layer, layers.Dense)] == ["linear", "linear"]
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    # Linear (affine) in its input: f(a) + f(b) - f(0) = f(a + b).
+    zero = np.zeros_like(x[:1])
+    np.testing.assert_allclose(model(x[:1]) + model(x[1:]) - model(zero), model(x[:1] + x[1:]),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_chapter_7s_denoising_autoencoder_adds_noise_only_while_training():
+    import types
+
+    build = page("07_applications.ipynb", ["build_denoising_autoencoder"],
+                 cfg=types.SimpleNamespace(SEED=0))["build_denoising_autoencoder"]
+    model = seeded(lambda: build(4, 0.5))
+    x = np.random.default_rng(0).random((3, 28, 28, 1)).astype("float32")
+    encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
+    np.testing.assert_allclose(model(x, training=False), decoder(encoder(x)), rtol=1e-5,
+                               atol=1e-6)
+    assert not np.allclose(model(x, training=True), model(x, training=False), atol=1e-3)

@@ -6,7 +6,9 @@ course's topic modules (``kl``, ``latent``, ``measures``, ``models``). Chapters 
 ``checks.check_...``.
 """
 
+from course_utils.checks.anomaly import check_threshold
 from course_utils.checks.autoencoder import check_conv_output_shape
+from course_utils.checks.denoising import check_psnr
 from course_utils.checks.faces import (
     check_attribute_vector, check_flips, check_project_out, check_worth_and_price,
 )
@@ -32,4 +34,6 @@ __all__ = [
     "check_kl_sampled",
     # chapters 5 and 6
     "check_attribute_vector", "check_flips", "check_project_out", "check_worth_and_price",
+    # chapter 7
+    "check_psnr", "check_threshold",
 ]

@@ -10,6 +10,7 @@ and closed sandals, so that tops and shoes are as easy to confuse as Fashion-MNI
 
 import numpy as np
 
+from course_utils import settings
 from course_utils.data.render import (
     box,
     column,
@@ -24,8 +25,7 @@ from course_utils.data.render import (
 
 SIZE = 28
 MID = SIZE / 2
-CLASS_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-               "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+CLASS_NAMES = settings.FASHION_CLASSES  # declared with the chapters' settings
 
 
 def make_clothes(n, seed):
