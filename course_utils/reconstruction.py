@@ -18,7 +18,7 @@ def psnr(clean, restored):
 
 
 def add_noise(images, std, seed=0):
-    """Return images plus Gaussian noise of standard deviation std: what a denoiser trains on."""
+    """Return images plus Gaussian noise of standard deviation std (not clipped), seeded."""
     noise = np.random.default_rng(seed).normal(0.0, std, np.shape(images))
     return (np.asarray(images) + noise).astype("float32")
 

@@ -22,6 +22,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -318,9 +319,11 @@ def _named(paths, indices, reasons, most=5):
 
 def _note_odd_images(paths, shapes):
     """Warn about decodable images whose size or colour mode differs from most of the others."""
-    seen = [shape for shape in shapes if shape]
-    usual = max(set(seen), key=seen.count, default=None)
-    if usual is None or 2 * seen.count(usual) <= len(seen):  # no usual shape to differ from
+    counts = Counter(shape for shape in shapes if shape)
+    if not counts:
+        return
+    usual, n_usual = counts.most_common(1)[0]
+    if 2 * n_usual <= sum(counts.values()):  # no usual shape to differ from
         return
     odd = [i for i, shape in enumerate(shapes) if shape and shape != usual]
     if odd:

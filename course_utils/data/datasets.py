@@ -143,16 +143,23 @@ def _synthetic_cached(name, seed):
     # Train and test come from different seed streams, so no test image is a training image.
     train = make(N_TRAIN, np.random.SeedSequence([seed, 0]).generate_state(1)[0])
     test = make(N_TEST, np.random.SeedSequence([seed, 1]).generate_state(1)[0])
-    try:  # kept for the next run (a chapter, a test): generating takes seconds, loading not
+    _keep(path, x_train=train[0], y_train=train[1], x_test=test[0], y_test=test[1])
+    return train, test
+
+
+def _keep(path, **arrays):
+    """Store arrays in path for the next run, whole or not at all; skip it where writing fails."""
+    tmp = None
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".npz", delete=False) as fh:
-            np.savez_compressed(fh, x_train=train[0], y_train=train[1], x_test=test[0],
-                                y_test=test[1])
-        os.chmod(fh.name, 0o644)
-        os.replace(fh.name, path)  # whole or not at all, even with runs side by side
-    except OSError:
-        pass  # a read-only cache: generate again next time
-    return train, test
+            tmp = fh.name
+            np.savez_compressed(fh, **arrays)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)  # atomic, even with runs side by side
+    except OSError:  # a read-only cache, a full disk: generate again next time
+        if tmp:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _standin_file(name, seed):
