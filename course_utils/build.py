@@ -6,13 +6,21 @@ does not see ``course_utils``, the profile or the data, though. So before the bu
 computes, for every chapter, a key of its own over those: the source files of the
 ``course_utils`` modules the chapter imports (and what they import in turn), the profile and the
 data folder. Where a chapter's key changed since the last build, its cached execution is
-dropped, and Jupyter Book executes it anew; its models come from the model cache unless their
+dropped, and the chapter executes anew; its models come from the model cache unless their
 own code changed. At the end it prints which chapters ran and how long each took.
+
+Jupyter Book executes one notebook at a time, and one chapter's training keeps about 1.5 of two
+cores busy. So the chapters to execute run first, two at a time (``--jobs``), into Jupyter
+Book's cache, where the build then finds them; a chapter that needs another's model waits on the
+model cache's lock and loads it. The benchmark page runs alone at the end: it measures the
+machine.
 
     python -m course_utils.build        (what `make book` runs)
 """
 
+import argparse
 import ast
+import concurrent.futures
 import datetime
 import hashlib
 import json
@@ -32,6 +40,11 @@ TIMES = BUILD / "build_times.json"  # the last build's per-chapter times, for th
 ENVIRONMENT = ("COURSE_PROFILE", "CELEBA_DIR", "COURSE_DATA_SOURCE")  # what else decides outputs
 # Files a chapter runs or reads that no import shows: the benchmark page runs benchmarks/.
 READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"]}
+ALONE = {"book/appendix_benchmarks.ipynb"}  # pages that time the machine run with nothing else
+# Longest first, so that the two workers finish together (the cold build's seconds, roughly).
+LONGEST_FIRST = ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
+                 "book/04_kl_divergence.ipynb", "book/01_autoencoder.ipynb"]
+TIMEOUT_S = 3600  # as execute.timeout in _config.yml
 
 
 def chapters():
@@ -131,6 +144,68 @@ def executed(cache_path=JUPYTER_CACHE):
             for r in get_cache(cache_path).list_cache_records()}
 
 
+def _execute(path):
+    """Execute a notebook in its folder; return (path, the executed notebook, seconds, error)."""
+    import nbformat
+    from jupyter_cache.executors.utils import single_nb_execution
+
+    notebook = nbformat.read(path, as_version=4)
+    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=TIMEOUT_S,
+                                 allow_errors=False)
+    return path, result.nb, result.time, result.exc_string
+
+
+def _order(names):
+    """Return names longest first (LONGEST_FIRST), then the rest in the book's order."""
+    return sorted(names, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST
+                  else len(LONGEST_FIRST))
+
+
+def _name(path):
+    """Return a notebook's path relative to the repository (as given, if outside it)."""
+    path = Path(path).resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE):
+    """Execute the notebooks Jupyter Book's cache lacks, jobs at a time; cache them.
+
+    Return the names of those that failed (their error is printed); the others are in the
+    cache, where Jupyter Book finds them by their code cells.
+    """
+    import nbformat
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(cache_path)
+    todo = []
+    for nb in notebooks:
+        try:
+            cache.match_cache_notebook(nbformat.read(nb, as_version=4))
+        except KeyError:
+            todo.append(_name(nb))
+    together, alone = _order([n for n in todo if n not in ALONE]), [n for n in todo if n in ALONE]
+    failed = []
+    for names, workers in ((together, jobs), (alone, 1)):
+        if not names:
+            continue
+        print(f"Executing {', '.join(Path(n).stem for n in names)} "
+              f"({workers} at a time):", flush=True)
+        with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(_execute, str(ROOT / n)) for n in names]
+            for future in concurrent.futures.as_completed(futures):
+                path, notebook, seconds, error = future.result()
+                if error:
+                    print(f"\n{_name(path)} failed after {seconds:.0f} s:\n{error}", flush=True)
+                    failed.append(_name(path))
+                    continue
+                cache.cache_notebook_bundle(
+                    CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
+                    check_validity=False, overwrite=True)
+                print(f"  {_name(path)}: executed in {seconds:.0f} s", flush=True)
+    return failed
+
+
 def describe_machine():
     """Return the machine in a few words: processor, cores, memory, system."""
     processor = platform.processor() or platform.machine()
@@ -151,7 +226,13 @@ def describe_machine():
 
 
 def main(argv=None):
-    """Invalidate what changed, build the site, print what ran and for how long."""
+    """Invalidate what changed, execute it, build the site, print what ran and how long."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                        help="chapters executed at a time (default: 2, or 1 on one core)")
+    args, rest = parser.parse_known_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be 1 or more, not {args.jobs}")
     notebooks = chapters()
     before = executed()
     stale = invalidate(notebooks)
@@ -164,8 +245,12 @@ def main(argv=None):
                  if name in before else "never executed: will execute")
         print(f"  {name}: {state}")
     start = time.perf_counter()
+    failed = execute(notebooks, jobs=args.jobs)
+    if failed:
+        print(f"\nNot built: {', '.join(failed)} failed (the error is above).")
+        return 1
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W",
-               "-n", "--keep-going", *(argv or [])]
+               "-n", "--keep-going", *rest]
     status = subprocess.call(command, cwd=ROOT)
     after = executed()
     print(f"\nBuilt in {time.perf_counter() - start:.0f} s. Chapters executed in this build:")

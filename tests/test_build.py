@@ -6,6 +6,8 @@ import pytest
 
 from course_utils import build
 
+jupyter_cache = pytest.importorskip("jupyter_cache")
+
 # invalidate() touches the book's notebooks it finds stale: these tests run one after the other,
 # on one worker, so that none sees another's touch.
 pytestmark = pytest.mark.xdist_group("build")
@@ -77,7 +79,6 @@ def test_invalidate_reports_only_changed_chapters(tmp_path, monkeypatch):
 
 
 def test_invalidate_drops_the_cached_execution_of_a_changed_chapter(tmp_path, monkeypatch):
-    jupyter_cache = pytest.importorskip("jupyter_cache")
     notebooks = build.chapters()[:2]
     cache_path, keys = tmp_path / "cache", tmp_path / "keys.json"
     build.invalidate(notebooks, cache_path, keys)  # a first build records the keys ...
@@ -109,3 +110,42 @@ def test_a_stale_chapter_is_marked_changed_for_sphinx(tmp_path, monkeypatch):
     finally:
         for nb, t in zip(notebooks, times):
             build.os.utime(nb, ns=(t, t))
+
+
+def _notebook(path, *cells):
+    """Write a notebook of code cells to path; return path."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def test_execute_runs_what_the_cache_lacks_in_parallel_and_caches_it(tmp_path, capsys):
+    """Chapters run two at a time into Jupyter Book's cache, where the build then finds them."""
+    import nbformat
+
+    good = _notebook(tmp_path / "good.ipynb", "x = 6 * 7", "print(x)")
+    bad = _notebook(tmp_path / "bad.ipynb", "raise ValueError('a broken chapter')")
+    cache_path = tmp_path / "cache"
+    assert build.execute([good, bad], jobs=2, cache_path=cache_path) == [build._name(bad)]
+    out = capsys.readouterr().out
+    assert "2 at a time" in out and "a broken chapter" in out
+    cache = jupyter_cache.get_cache(cache_path)
+    record = cache.match_cache_notebook(nbformat.read(good, as_version=4))  # what MyST-NB asks
+    assert record.data["execution_seconds"] > 0
+    _, merged = cache.merge_match_into_notebook(nbformat.read(good, as_version=4))
+    assert merged.cells[1].outputs[0]["text"] == "42\n"
+    assert build.execute([good], jobs=2, cache_path=cache_path) == []  # cached: nothing runs
+    assert "Executing" not in capsys.readouterr().out
+
+
+def test_the_longest_chapters_start_first_and_the_benchmark_page_runs_alone():
+    names = [str(nb.relative_to(build.ROOT)) for nb in build.chapters()]
+    order = build._order([n for n in names if n not in build.ALONE])
+    assert order[0] == "book/05_faces.ipynb"
+    assert set(order) | build.ALONE == set(names)
+    assert build.ALONE <= set(names)  # the page still exists under that name
+    assert set(build.LONGEST_FIRST) <= set(names)
