@@ -12,6 +12,13 @@ COURSE_PROFILE ?= full
 
 .PHONY: book test editions benchmarks instructor clean
 
+# The site's scripts (MathJax aside): pinned npm packages, installed once per lock file change,
+# so that the published site loads nothing from a CDN (course_utils/site.py). Needs Node.js.
+SITE_STAMP := site/node_modules/.installed
+$(SITE_STAMP): site/package.json site/package-lock.json
+	npm ci --prefix site --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(SITE_STAMP)
+
 $(STAMP): requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -28,22 +35,25 @@ $(COLAB_STAMP): $(STAMP) tests/colab-preinstalled.txt
 
 # Re-executes only the chapters whose code, library, profile or data changed (see
 # course_utils/build.py), and prints which ran and for how long.
-book: $(STAMP)
+book: $(STAMP) $(SITE_STAMP)
 	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/python -m course_utils.build
 
 # ruff first: an unused import or an overlong line fails in a second, before any training.
-# nbval runs each notebook in a kernel of this .venv and fails on any error; the quick
-# profile keeps every chapter short. -n 2 --dist loadgroup: tests run on both cores, each
-# notebook's cells together on one of them (tests/conftest.py). nbval hides its
+# Then the quick-profile site, which tests/test_site.py opens in headless Chromium: its chapters
+# execute two at a time with COURSE_CHECKS_MUST_PASS (the book's answers must pass their
+# checks), and are cached in _build/test-site, keyed like make book's, so that a run with no
+# change executes none. nbval then runs each chapter's solution edition, which holds the
+# book's code cell for cell (tests/test_editions.py) plus the cells that fill the prose's numbers
+# in Colab, in a kernel of this .venv, failing on any error. -n 2 --dist loadgroup: tests run on
+# both cores, each notebook's cells together on one of them (tests/conftest.py). nbval hides its
 # kernels' output, so the training progress lines go to a log that tail shows as they come.
-# The chapters run as their solution editions, which hold the book's code cell for cell
-# (tests/test_editions.py), with COURSE_CHECKS_MUST_PASS: every exercise check must pass; the
-# book's other pages run as they are. So each chapter's code runs once here, not twice; `make
-# book` runs the chapters' sources themselves.
-NOTEBOOKS := $(filter-out book/0%,$(wildcard book/*.ipynb)) editions/solutions templates
+NOTEBOOKS := editions/solutions templates
 PROGRESS_LOG := _build/test-progress.log
-test: $(STAMP) $(COLAB_STAMP)
+TEST_SITE := _build/test-site
+test: $(STAMP) $(COLAB_STAMP) $(SITE_STAMP)
 	$(BIN)/ruff check .
+	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 $(BIN)/python -m course_utils.build \
+		--out $(TEST_SITE)
 	@mkdir -p _build && : > $(PROGRESS_LOG)
 	@tail -n 0 -f $(PROGRESS_LOG) >&2 & tail=$$!; \
 	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 COURSE_PROGRESS_LOG=$(CURDIR)/$(PROGRESS_LOG) \

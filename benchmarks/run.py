@@ -12,13 +12,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts, run as modules
 
+import browser  # noqa: E402
 import faces_pipeline  # noqa: E402
 from course_utils.build import describe_machine  # noqa: E402
 import latent_grid  # noqa: E402
 import training  # noqa: E402
 
 BENCHMARKS = {"training": training, "faces_pipeline": faces_pipeline,
-              "latent_grid": latent_grid}
+              "latent_grid": latent_grid, "browser": browser}
 
 
 def main():

@@ -26,10 +26,13 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from course_utils import site
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "course_utils"
@@ -39,7 +42,8 @@ KEYS = BUILD / "course_keys.json"
 TIMES = BUILD / "build_times.json"  # the last build's per-chapter times, for the record
 ENVIRONMENT = ("COURSE_PROFILE", "CELEBA_DIR", "COURSE_DATA_SOURCE")  # what else decides outputs
 # Files a chapter runs or reads that no import shows: the benchmark page runs benchmarks/.
-READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"]}
+READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
+         "book/intro.ipynb": ["benchmarks/results"]}  # the cold build's record
 ALONE = {"book/appendix_benchmarks.ipynb"}  # pages that time the machine run with nothing else
 # Longest first, so that the two workers finish together (the cold build's seconds, roughly).
 LONGEST_FIRST = ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
@@ -52,6 +56,14 @@ def chapters():
     lines = (ROOT / "_toc.yml").read_text().splitlines()
     names = [line.split("file:", 1)[1].strip() for line in lines if "file:" in line]
     return [ROOT / f"{name}.ipynb" for name in names if (ROOT / f"{name}.ipynb").exists()]
+
+
+def root_page():
+    """Return the book's first page (_toc.yml's root), if it is a notebook, else None."""
+    lines = (ROOT / "_toc.yml").read_text().splitlines()
+    name = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("root:"))
+    path = ROOT / f"{name}.ipynb"
+    return path if path.exists() else None
 
 
 def _module_file(name):
@@ -230,12 +242,16 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="chapters executed at a time (default: 2, or 1 on one core)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="build in OUT/_build instead of _build (the tests' quick site)")
     args, rest = parser.parse_known_args(argv)
+    build = (args.out.resolve() / "_build") if args.out else BUILD
+    cache_path, keys_path = build / ".jupyter_cache", build / "course_keys.json"
     if args.jobs < 1:
         parser.error(f"--jobs must be 1 or more, not {args.jobs}")
-    notebooks = chapters()
-    before = executed()
-    stale = invalidate(notebooks)
+    notebooks = [p for p in [root_page()] if p] + chapters()
+    before = executed(cache_path)
+    stale = invalidate(notebooks, cache_path, keys_path)
     profile = os.environ.get("COURSE_PROFILE", "full")
     print(f"Building the book, {profile} profile: {len(notebooks)} chapters.")
     for nb in notebooks:
@@ -245,14 +261,24 @@ def main(argv=None):
                  if name in before else "never executed: will execute")
         print(f"  {name}: {state}")
     start = time.perf_counter()
-    failed = execute(notebooks, jobs=args.jobs)
+    try:
+        site.vendor()
+    except site.SiteError as error:
+        print(error)
+        return 1
+    # Sphinx 7.4 never overwrites a static file it finds in the output, so an edited script or
+    # style would stay stale: the build copies them all again into an empty _static.
+    shutil.rmtree(build / "html" / "_static", ignore_errors=True)
+    failed = execute(notebooks, jobs=args.jobs, cache_path=cache_path)
     if failed:
         print(f"\nNot built: {', '.join(failed)} failed (the error is above).")
         return 1
     command = [str(Path(sys.executable).parent / "jupyter-book"), "build", str(ROOT), "-W",
                "-n", "--keep-going", *rest]
+    if args.out:
+        command += ["--path-output", str(args.out.resolve())]
     status = subprocess.call(command, cwd=ROOT)
-    after = executed()
+    after = executed(cache_path)
     print(f"\nBuilt in {time.perf_counter() - start:.0f} s. Chapters executed in this build:")
     ran = [(name, seconds) for name, (pk, seconds) in after.items()
            if before.get(name, (None,))[0] != pk and seconds is not None]
@@ -260,7 +286,7 @@ def main(argv=None):
         print(f"  {name}: {seconds:.0f} s")
     if not ran:
         print("  none: every chapter's outputs came from the cache")
-    TIMES.write_text(json.dumps({
+    (build / TIMES.name).write_text(json.dumps({
         "profile": profile, "date": datetime.date.today().isoformat(),
         "machine": describe_machine(), "total_s": round(time.perf_counter() - start),
         "executed_s": {name: round(seconds) for name, seconds in ran}}, indent=1))

@@ -68,6 +68,7 @@ COLAB = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}"
 
 GLUE = re.compile(r"\{glue:text\}`([A-Za-z_][\w]*)(?::([^`]*))?`")
 EQ_REF = re.compile(r"\{eq\}`([^`]+)`")
+CITE = re.compile(r"\{cite(?::([pt]))?\}`([^`]+)`")
 DOC = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<([^`>]+)>|([^`]+))`")
 LABELLED_MATH = re.compile(r"\$\$\n(.*?)\n\$\$ \(([\w-]+)\)", re.S)
 EXERCISE = re.compile(r"^:::\{exercise\} *(.*)\n:label: *([\w-]+)\n(.*?)\n:::\s*$", re.S)
@@ -76,6 +77,8 @@ SOLUTION_END = re.compile(r"^:::\{solution-end\}")
 MYST = re.compile(r"\{[a-z:-]+\}`|^:::|^```\{|\$\$ \([\w-]+\)|^\([\w-]+\)=", re.M)
 
 
+SITE_ONLY = "site-only"  # a cell for the published site alone (course_utils.interactive)
+BIBLIOGRAPHY = BOOK / "references.bib"
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STUB = "# STUB:"
@@ -174,6 +177,8 @@ class Converter:
         out, solution = [], None
         for self.cell, cell in enumerate(cells):
             source = "".join(cell["source"])
+            if SITE_ONLY in cell.get("metadata", {}).get("tags", []):
+                continue  # the site's explorers: Jupyter and Colab have the widgets instead
             if cell["cell_type"] == "markdown":
                 start, end = SOLUTION_START.match(source), SOLUTION_END.match(source)
                 if start:
@@ -288,6 +293,7 @@ class Converter:
         text = LABELLED_MATH.sub(tag, text)
         text = EQ_REF.sub(ref, text)
         text = DOC.sub(self._link, text)
+        text = CITE.sub(self._citation, text)
         left = MYST.search(GLUE.sub("", text))
         if left:
             self.fail(f"MyST syntax the editions cannot turn into Markdown: {left[0]!r}.")
@@ -304,6 +310,19 @@ class Converter:
         else:
             self.fail(f"{{doc}}`{target}` names no page of the book.")
         return f"[{words or name.replace('_', ' ')}]({url})"
+
+    def _citation(self, match):
+        """Return a {cite} role as Markdown: authors and year, linked to the references page."""
+        style, keys = match[1], [k.strip() for k in match[2].split(",")]
+        unknown = [k for k in keys if k not in references()]
+        if unknown:
+            self.fail(f"{{cite}} names {unknown[0]!r}, which is not in {BIBLIOGRAPHY.name}.")
+        url = f"{SITE}/book/references.html"
+        if style == "t":  # "Kingma and Welling (2014)"
+            return ", ".join(f"[{references()[k][0]} ({references()[k][1]})]({url})"
+                             for k in keys)
+        return "(" + "; ".join(f"[{references()[k][0]}, {references()[k][1]}]({url})"
+                               for k in keys) + ")"
 
     def _prose_cell(self, block):
         """Return a form cell that shows a paragraph with this run's glued numbers."""
@@ -332,6 +351,22 @@ a cell to complete (replace `return None  # your code here` with your code) and 
 run it, and it prints ✓ or a hint. Until your answer passes, the chapter carries on with the
 course's own answer, so every later cell still runs; once it passes, the chapter uses yours.
 To start again from a clean state, use *Runtime → Restart session and run all*."""
+
+
+_REFERENCES = {}
+
+
+def references():
+    """Return {key: (authors as cited, year)} of the book's bibliography."""
+    if not _REFERENCES:
+        from pybtex.database import parse_file
+
+        for key, entry in parse_file(str(BIBLIOGRAPHY)).entries.items():
+            names = [" ".join(p.last_names) for p in entry.persons.get("author", [])]
+            authors = (names[0] if len(names) == 1 else " and ".join(names) if len(names) == 2
+                       else f"{names[0]} et al.")
+            _REFERENCES[key] = (authors, entry.fields.get("year", "n.d."))
+    return _REFERENCES
 
 
 def _markdown(text):

@@ -149,3 +149,26 @@ def test_the_longest_chapters_start_first_and_the_benchmark_page_runs_alone():
     assert set(order) | build.ALONE == set(names)
     assert build.ALONE <= set(names)  # the page still exists under that name
     assert set(build.LONGEST_FIRST) <= set(names)
+
+
+def test_missing_site_scripts_are_named_with_the_fix(tmp_path):
+    from course_utils import site
+
+    with pytest.raises(site.SiteError, match=r"onnxruntime-web/dist/ort\.wasm\.min\.js is missing "
+                                             r".*npm ci --prefix site"):
+        site.vendor(tmp_path / "static", tmp_path / "node_modules")
+    assert not (tmp_path / "static").exists()  # nothing half-copied
+
+
+def test_the_site_scripts_are_copied_from_the_pinned_packages(tmp_path):
+    from course_utils import site
+
+    modules = tmp_path / "node_modules"
+    for source in site.VENDOR.values():
+        (modules / source).parent.mkdir(parents=True, exist_ok=True)
+        (modules / source).write_text(source)
+    copied = site.vendor(tmp_path / "static", modules)
+    assert sorted(p.relative_to(tmp_path / "static").as_posix() for p in copied) == sorted(
+        site.VENDOR)
+    lock = json.loads((build.ROOT / "site" / "package-lock.json").read_text())
+    assert lock["packages"]["node_modules/onnxruntime-web"]["version"] == "1.30.0"  # pinned

@@ -203,11 +203,14 @@ def test_the_exercise_edition_runs_with_every_stub_unfilled(name, tmp_path):
 
 def _code(path, edition):
     """Return a notebook's code cells as the book writes them (an edition: its titles dropped,
-    its prose cells left out; the book: its solution markers and stub lines dropped)."""
+    its prose cells left out; the book: its solution markers and stub lines dropped, and its
+    cells for the site alone, which the editions leave out: they run in the site's build)."""
     cells = []
     for cell in json.loads(Path(path).read_text())["cells"]:
         source = "".join(cell["source"])
         if cell["cell_type"] != "code" or (edition and "chapter.show_prose(" in source):
+            continue
+        if editions.SITE_ONLY in cell.get("metadata", {}).get("tags", []):
             continue
         if edition:
             source = re.sub(r"\A#@title [^\n]*\n", "", source)

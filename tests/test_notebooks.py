@@ -11,9 +11,13 @@ import papermill
 import pytest
 import yaml
 
+from course_utils import build
+
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "chapter_template.ipynb"
-NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb")) + [TEMPLATE]
+# The runnable pages; the front page (intro) has no parameters and is not opened in Colab.
+NOTEBOOKS = sorted(p for p in (ROOT / "book").glob("*.ipynb") if p != build.root_page()) + [
+    TEMPLATE]
 NOISE = ("cudart_stub", "oneDNN", "absl::", "cuda drivers", "TF_ENABLE_ONEDNN_OPTS")
 
 

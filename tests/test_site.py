@@ -1,0 +1,249 @@
+"""The published site as a reader meets it: a quick-profile build, served on localhost, opened in
+headless Chromium (Debian's package, driven by Playwright), on a machine without internet.
+
+`make test` builds that site first (``python -m course_utils.build --out _build/test-site``, the
+quick profile, its executed notebooks cached between runs) and runs these tests on it. For every
+page: nothing requested from another host and no request failed, no console error, the math
+typeset (no raw TeX left), every image loaded, the chapter's Colab links pointing at its own
+editions, and every explorer answering its controls. A screenshot of each page is kept in
+_build/test-site/screenshots.
+"""
+
+import functools
+import http.server
+import re
+import shutil
+import threading
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from course_utils import build, editions
+
+SITE = build.ROOT / "_build" / "test-site" / "_build" / "html"
+SCREENSHOTS = build.ROOT / "_build" / "test-site" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package; .ci/run installs it
+# Chromium's own calls home fail on a closed network and would count as failed requests.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+BUILD_COMMAND = ("COURSE_PROFILE=quick .venv/bin/python -m course_utils.build "
+                 "--out _build/test-site")
+
+pytestmark = pytest.mark.xdist_group("site")
+
+
+def pages():
+    """Return the site's pages the table of contents lists, as paths relative to the site."""
+    notebooks = [build.root_page()] + build.chapters()
+    return [str(p.relative_to(build.ROOT).with_suffix(".html")) for p in notebooks] + [
+        str(p.relative_to(build.ROOT).with_suffix(".html")) for p in
+        sorted((build.ROOT / "book").glob("*.md"))]
+
+
+@pytest.fixture(scope="module")
+def site():
+    """Return the built quick site's folder, or fail saying how to build it."""
+    if not (SITE / "index.html").is_file():
+        pytest.fail(f"No quick-profile site in {SITE}: build it with `{BUILD_COMMAND}` "
+                    "(`make test` does it first).")
+    return SITE
+
+
+def test_every_page_of_the_table_of_contents_was_built(site):
+    missing = [page for page in pages() if not (site / page).is_file()]
+    assert not missing
+
+
+EXTERNAL = re.compile(r"<(script|link|img|iframe|source|video|audio|embed)\b[^>]*?\s"
+                      r"(?:src|href)=\"((?:https?:)?//[^\"]+)\"", re.I)
+
+
+def test_the_site_loads_nothing_from_another_host(site):
+    """Scripts, styles, images and frames all come from the site; plain links may go anywhere."""
+    found = {}
+    for path in site.rglob("*.html"):
+        for tag, url in EXTERNAL.findall(path.read_text(errors="replace")):
+            found.setdefault(f"<{tag}> {url}", str(path.relative_to(site)))
+    assert not found, found
+    assert (site / "_static" / "mathjax" / "tex-chtml.js").is_file()
+    assert (site / "_static" / "vendor" / "ort" / "ort-wasm-simd-threaded.wasm").is_file()
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serve the site quietly, with the types GitHub Pages gives modules and WebAssembly."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".js": "text/javascript",
+                      ".wasm": "application/wasm"}
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """Serve the site on a free localhost port; return its address."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                            functools.partial(_Handler, directory=str(site)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Return headless Chromium from the system's packages (no browser is downloaded)."""
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package "
+                    "(`apt-get install chromium`; .ci/run does it).")
+    playwright = pytest.importorskip("playwright.sync_api").sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="module")
+def screenshots():
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
+    return SCREENSHOTS
+
+
+def _open(browser, server, page_path):
+    """Open a page; return (page, problems): console errors and failed or outside requests."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems = []
+    local = urlparse(server).netloc
+
+    def route(r):
+        if urlparse(r.request.url).netloc in (local, "") or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            problems.append(f"request to another host: {r.request.url}")
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} ({r.failure})"))
+    page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"))
+    page.goto(f"{server}/{page_path}", wait_until="load")
+    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+    return page, problems
+
+
+def _scroll_through(page):
+    """Scroll to the bottom and back, so that lazy images and explorers start."""
+    page.evaluate("""async () => {
+        for (let y = 0; y < document.body.scrollHeight; y += 600) {
+            window.scrollTo(0, y);
+            await new Promise(r => setTimeout(r, 30));
+        }
+        window.scrollTo(0, 0);
+    }""")
+
+
+@pytest.mark.parametrize("page_path", pages())
+def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_path):
+    page, problems = _open(browser, server, page_path)
+    try:
+        _scroll_through(page)
+        page.wait_for_load_state("networkidle")
+        raw = page.evaluate("""() => Array.from(document.querySelectorAll(
+            'span.math, div.math')).filter(e => !e.querySelector('mjx-container'))
+            .map(e => e.textContent.slice(0, 60))""")
+        assert not raw, f"math left as raw TeX: {raw[:3]}"
+        text = page.inner_text("article")
+        assert not re.search(r"\\\(|\\\[|\$\$|\\frac|\\mathcal", text), "raw TeX in the text"
+        broken = page.evaluate("""() => Array.from(document.images)
+            .filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80))""")
+        assert not broken, f"images that did not load: {broken}"
+        wide = page.evaluate("""() => Array.from(document.querySelectorAll('article pre'))
+            .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+            .map(e => e.textContent.slice(0, 60))""")
+        assert not wide, f"code wider than the column: {wide[:3]}"
+        chapter = Path(page_path).stem
+        if chapter[:2].isdigit():
+            links = page.evaluate("""() => Array.from(document.querySelectorAll('article a'))
+                .map(a => a.href).filter(h => h.includes('colab.research.google.com'))""")
+            assert sorted(set(links)) == sorted(
+                editions.colab_url(chapter, kind) for kind in editions.KINDS), links
+        page.screenshot(path=str(screenshots / f"{chapter}.png"), full_page=True)
+        assert not problems, problems
+    finally:
+        page.close()
+
+
+def _updates(element):
+    return int(element.get_attribute("data-updates") or 0)
+
+
+def _wait_for_update(page, element, before):
+    page.wait_for_function("([e, n]) => Number(e.dataset.updates || 0) > n", arg=[element, before],
+                           timeout=60_000)
+
+
+def _picture(element, selector):
+    return element.eval_on_selector(selector, "c => c.toDataURL()")
+
+
+EXPLORERS = {"book/01_autoencoder.html": ["latent-map"], "book/03_vae.html": ["latent-map"],
+             "book/04_kl_divergence.html": ["kl"],
+             "book/06_latent_arithmetic.html": ["attribute"]}
+
+
+@pytest.mark.parametrize("page_path", sorted(EXPLORERS))
+def test_each_explorer_answers_its_controls(browser, server, page_path):
+    """Move a control: the picture changes, drawn by the decoder running in the browser."""
+    page, problems = _open(browser, server, page_path)
+    try:
+        explorers = page.query_selector_all(".course-explorer")
+        assert [e.get_attribute("data-kind") for e in explorers] == EXPLORERS[page_path]
+        for explorer in explorers:
+            explorer.scroll_into_view_if_needed()
+            _wait_for_update(page, explorer, 0)  # the first picture, at the start point
+            kind = explorer.get_attribute("data-kind")
+            canvas = ".explorer-plot" if kind == "kl" else ".explorer-image"
+            before, count = _picture(explorer, canvas), _updates(explorer)
+            readout = explorer.eval_on_selector(".explorer-readout", "e => e.textContent")
+            if kind == "latent-map":
+                box = explorer.query_selector(".explorer-map").bounding_box()
+                page.mouse.move(box["x"] + 0.85 * box["width"], box["y"] + 0.2 * box["height"])
+            elif kind == "kl":
+                explorer.eval_on_selector(".explorer-mu", """e => {
+                    e.value = -2; e.dispatchEvent(new Event('input'));}""")
+            else:
+                explorer.query_selector_all(".explorer-face")[1].click()
+            _wait_for_update(page, explorer, count)
+            assert _picture(explorer, canvas) != before, f"{kind}: the picture did not change"
+            assert explorer.eval_on_selector(".explorer-readout", "e => e.textContent") != readout
+        assert not problems, problems
+    finally:
+        page.close()
+
+
+def test_the_kl_explorer_shows_chapter_4s_closed_form(browser, server):
+    """The page's KL, computed in JavaScript, agrees with the course's formula in Python."""
+    from course_utils import kl
+
+    page, problems = _open(browser, server, "book/04_kl_divergence.html")
+    try:
+        explorer = page.query_selector(".course-explorer")
+        explorer.scroll_into_view_if_needed()
+        _wait_for_update(page, explorer, 0)  # started: its controls listen
+        for mu, sigma in [(0.0, 1.0), (-2.0, 0.5), (1.3, 2.75)]:
+            explorer.eval_on_selector(".explorer-mu", f"""e => {{e.value = {mu};
+                e.dispatchEvent(new Event('input'));}}""")
+            explorer.eval_on_selector(".explorer-sigma", f"""e => {{e.value = {sigma};
+                e.dispatchEvent(new Event('input'));}}""")
+            text = explorer.eval_on_selector(".explorer-readout", "e => e.textContent")
+            forward, reverse = (float(v) for v in re.findall(r"= (-?[\d.]+) nats", text))
+            assert forward == pytest.approx(float(kl.kl_normal(mu, sigma)), abs=1e-4)
+            assert reverse == pytest.approx(float(kl.kl_normal(0.0, 1.0, mu, sigma)), abs=1e-4)
+        assert not problems, problems
+    finally:
+        page.close()
