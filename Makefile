@@ -39,15 +39,16 @@ book: $(STAMP) $(SITE_STAMP)
 	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/python -m course_utils.build
 
 # ruff first: an unused import or an overlong line fails in a second, before any training.
-# Then the quick-profile site, which tests/test_site.py opens in headless Chromium: its chapters
-# execute two at a time with COURSE_CHECKS_MUST_PASS (the book's answers must pass their
-# checks), and are cached in _build/test-site, keyed like make book's, so that a run with no
-# change executes none. nbval then runs each chapter's solution edition, which holds the
-# book's code cell for cell (tests/test_editions.py) plus the cells that fill the prose's numbers
-# in Colab, in a kernel of this .venv, failing on any error. -n 2 --dist loadgroup: tests run on
-# both cores, each notebook's cells together on one of them (tests/conftest.py). nbval hides its
-# kernels' output, so the training progress lines go to a log that tail shows as they come.
-NOTEBOOKS := editions/solutions templates
+# Then the quick-profile site, which tests/test_site.py opens in headless Chromium: every page of
+# the book executes, two at a time, with COURSE_CHECKS_MUST_PASS (the book's answers must pass
+# their checks; an error fails the build), cached in _build/test-site and keyed like make
+# book's, so that a run with no change executes none. So each chapter's code runs once here:
+# its solution edition holds the same code cell for cell (tests/test_editions.py), and its
+# exercise edition runs end to end with every answer left blank (tests/test_editions.py and
+# tests/test_colab.py). nbval runs the chapter template. -n 2 --dist loadgroup: tests run on
+# both cores, each notebook's cells together on one of them (tests/conftest.py). Kernels started
+# by tests hide their output, so the training progress lines go to a log that tail shows.
+NOTEBOOKS := templates
 PROGRESS_LOG := _build/test-progress.log
 TEST_SITE := _build/test-site
 test: $(STAMP) $(COLAB_STAMP) $(SITE_STAMP)

@@ -13,13 +13,10 @@ Run from the repository root:  .venv/bin/python benchmarks/browser.py [--size qu
 """
 
 import argparse
-import functools
-import http.server
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -36,19 +33,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # Debian's Chromium (what the tests use), else another Chromium or Chrome on the PATH.
 CHROMIUM = next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
                  if shutil.which(n)), "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AIMS_MS = {"chapter 1's decoder": 50, "faces decoder": 150}
 SIZES = {"full": 100, "quick": 40, "tiny": 10}  # moves per explorer
-
-
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".mjs": "text/javascript", ".js": "text/javascript",
-                      ".wasm": "application/wasm"}
-
-    def log_message(self, *args):
-        pass
 
 
 def _page(folder):
@@ -95,7 +81,7 @@ def browser_ms(url, moves):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=site.CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1200, "height": 1600})
         errors = []
         page.on("console", lambda m: m.type == "error" and errors.append(m.text))
@@ -134,13 +120,8 @@ def run(size="full"):
     moves = SIZES[size]
     with tempfile.TemporaryDirectory() as folder:
         decoders = _page(Path(folder))
-        server = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", 0), functools.partial(_Handler, directory=folder))
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        try:
-            browser = browser_ms(f"http://127.0.0.1:{server.server_address[1]}/", moves)
-        finally:
-            server.shutdown()
+        with site.serve(folder) as address:
+            browser = browser_ms(f"{address}/", moves)
     result = {"moves": moves}
     for name, decoder in decoders.items():
         key = "small" if name.startswith("chapter") else "faces"

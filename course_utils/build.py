@@ -41,9 +41,13 @@ JUPYTER_CACHE = BUILD / ".jupyter_cache"  # where Jupyter Book keeps executed no
 KEYS = BUILD / "course_keys.json"
 TIMES = BUILD / "build_times.json"  # the last build's per-chapter times, for the record
 ENVIRONMENT = ("COURSE_PROFILE", "CELEBA_DIR", "COURSE_DATA_SOURCE")  # what else decides outputs
-# Files a chapter runs or reads that no import shows: the benchmark page runs benchmarks/.
+# Files or folders a page runs or reads that no import shows: the benchmark page runs
+# benchmarks/.
 READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
-         "book/intro.ipynb": ["benchmarks/results"]}  # the cold build's record
+         "book/intro.ipynb": ["benchmarks/results"],  # the cold build's record
+         # runs the instructor's command (all of the library), on chapters 3 and 4
+         "book/instructor.ipynb": ["course_utils", "book/03_vae.ipynb",
+                                   "book/04_kl_divergence.ipynb"]}
 ALONE = {"book/appendix_benchmarks.ipynb"}  # pages that time the machine run with nothing else
 # Longest first, so that the two workers finish together (the cold build's seconds, roughly).
 LONGEST_FIRST = ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
@@ -117,7 +121,8 @@ def key(notebook):
     """Return a chapter's key: its library sources, the profile and the data it runs with."""
     digest = hashlib.sha256()
     reads = READS.get(str(Path(notebook).resolve().relative_to(ROOT)), [])
-    extra = [p for folder in reads for p in sorted((ROOT / folder).rglob("*"))
+    extra = [p for read in reads for p in ([ROOT / read] if (ROOT / read).is_file()
+                                           else sorted((ROOT / read).rglob("*")))
              if p.is_file() and "__pycache__" not in p.parts]
     for path in dependencies(notebook) + extra:
         digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())

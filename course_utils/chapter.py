@@ -50,6 +50,9 @@ def setup(chapter, namespace):
     seed_everything(values["SEED"])
     from course_utils import progress  # imports Keras: after the quiet TensorFlow import
     progress.set_chapter(chapter)  # training lines on the terminal name the chapter
+    from course_utils import plotting
+
+    plotting.describe_figures_in_notebook()  # the site's alt text for each figure
     _SET_UP.add(chapter)
     shown = ", ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool)
                       else f"{k}={v!r}" for k, v in values.items() if k != "SEED")

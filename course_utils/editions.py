@@ -68,6 +68,9 @@ COLAB = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}"
 
 GLUE = re.compile(r"\{glue:text\}`([A-Za-z_][\w]*)(?::([^`]*))?`")
 EQ_REF = re.compile(r"\{eq\}`([^`]+)`")
+# The figure a chapter opens with on the site, glued from further down: in an edition the figure
+# shows where its cell runs, so the block is left out.
+GLUE_FIGURE = re.compile(r"\n*^:::\{glue:figure\}.*?^:::[ \t]*$", re.S | re.M)
 CITE = re.compile(r"\{cite(?::([pt]))?\}`([^`]+)`")
 DOC = re.compile(r"\{doc\}`(?:([^`<]*?)\s*<([^`>]+)>|([^`]+))`")
 LABELLED_MATH = re.compile(r"\$\$\n(.*?)\n\$\$ \(([\w-]+)\)", re.S)
@@ -290,6 +293,7 @@ class Converter:
                 self.fail(f"{{eq}}`{match[1]}` refers to no labelled equation of this chapter.")
             return f"({self.equations[match[1]]})"
 
+        text = GLUE_FIGURE.sub("", text)
         text = LABELLED_MATH.sub(tag, text)
         text = EQ_REF.sub(ref, text)
         text = DOC.sub(self._link, text)

@@ -418,7 +418,9 @@ def plot_sweep(group, path, most=12):
         ax.axis("off")
     fig.suptitle(f"{group[0].chapter}: the numbers that changed most with {swept}")
     fig.tight_layout()
-    fig.savefig(path, dpi=80)
+    from course_utils.plotting import describe
+
+    fig.savefig(path, dpi=80, metadata={"Description": describe(fig)})  # the site's alt text
     plt.close(fig)
     return path
 

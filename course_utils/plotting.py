@@ -4,6 +4,7 @@ Figure-level functions return the Figure (end a notebook line with ``;`` so Jupy
 once); ``latent_scatter`` draws into an Axes, like Matplotlib's own plot functions.
 """
 
+import io
 import math
 
 import matplotlib.pyplot as plt
@@ -263,3 +264,48 @@ def overlaid_histograms(groups, xlabel, title, bins=40, marks=None):
     ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
+
+
+def describe(fig):
+    """Return a figure's titles as one sentence: what the site gives as its alt text."""
+    titles = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes]
+    seen = []
+    for title in (" ".join(t.split()) for t in titles):
+        if title and title not in seen:
+            seen.append(title)
+    if not seen:
+        return "A figure of the chapter's run"
+    shown = "; ".join(seen[:6]) + ("; ..." if len(seen) > 6 else "")
+    return f"Figure: {shown}"
+
+
+def _png_with_description(fig):
+    """Return a figure as PNG bytes, like the inline backend, with its description inside."""
+    if not fig.axes:
+        return None
+    buffer = io.BytesIO()
+    fig.canvas.print_figure(buffer, format="png", dpi=fig.dpi, facecolor=fig.get_facecolor(),
+                            edgecolor=fig.get_edgecolor(), bbox_inches="tight",
+                            metadata={"Description": describe(fig)})
+    return buffer.getvalue()
+
+
+def describe_figures_in_notebook():
+    """Have each figure's PNG carry its titles (plotting.describe): the site's alt text.
+
+    The site (course_utils.sphinx_site) reads the description back from the PNG; in a plain
+    Python process this does nothing.
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    from matplotlib.figure import Figure
+
+    # The inline backend sets its own PNG formatter when it loads, at the first figure: load it
+    # now (a figure made and closed), then put this one in its place.
+    plt.close(plt.figure())
+    shell.display_formatter.formatters["image/png"].for_type(Figure, _png_with_description)

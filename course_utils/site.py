@@ -11,8 +11,12 @@ _config.yml), the explorers take their place.
     python -m course_utils.site        (copy them; make book does it before every build)
 """
 
+import contextlib
+import functools
+import http.server
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +28,13 @@ VENDOR = {
     "vendor/ort/ort-wasm-simd-threaded.mjs": "onnxruntime-web/dist/ort-wasm-simd-threaded.mjs",
     "vendor/ort/ort-wasm-simd-threaded.wasm": "onnxruntime-web/dist/ort-wasm-simd-threaded.wasm",
 }
+
+
+# Headless Chromium on a closed network (the browser test, benchmarks/browser.py): without
+# these, Chromium's own calls home fail and count as failed requests.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
 
 
 class SiteError(RuntimeError):
@@ -46,6 +57,30 @@ def vendor(static=STATIC, node_modules=NODE_MODULES):
         shutil.copyfile(node_modules / source, path)
         copied.append(path)
     return copied
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """Serve files quietly, with the types GitHub Pages gives modules and WebAssembly."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+                      ".mjs": "text/javascript", ".js": "text/javascript",
+                      ".wasm": "application/wasm"}
+
+    def log_message(self, *args):
+        pass
+
+
+@contextlib.contextmanager
+def serve(folder):
+    """Serve a folder on a free localhost port while the block runs; yield its address."""
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 if __name__ == "__main__":

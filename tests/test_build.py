@@ -172,3 +172,14 @@ def test_the_site_scripts_are_copied_from_the_pinned_packages(tmp_path):
         site.VENDOR)
     lock = json.loads((build.ROOT / "site" / "package-lock.json").read_text())
     assert lock["packages"]["node_modules/onnxruntime-web"]["version"] == "1.30.0"  # pinned
+
+
+def test_the_instructor_page_is_keyed_by_the_library_it_runs_as_a_command(monkeypatch):
+    """The page runs `python -m course_utils.instructor`, which no import of the page shows."""
+    page = build.ROOT / "book" / "instructor.ipynb"
+    before = build.key(page)
+    real = build.Path.read_bytes
+    for edited in ("instructor.py", "04_kl_divergence.ipynb"):
+        monkeypatch.setattr(build.Path, "read_bytes",
+                            lambda p, name=edited: real(p) + (b"#" if p.name == name else b""))
+        assert build.key(page) != before, edited

@@ -224,8 +224,8 @@ def _code(path, edition):
 
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_the_solution_edition_runs_the_books_code_cell_for_cell(name):
-    """make test runs the chapters through their solution editions (nbval, with
-    COURSE_CHECKS_MUST_PASS=1: a check that does not pass stops the notebook): this is what
-    makes that run a run of the book's own code. `make book` runs the sources themselves."""
+    """make test executes the book's chapters once (the quick site, with
+    COURSE_CHECKS_MUST_PASS=1: a check that does not pass stops the chapter); this is what makes
+    that run a run of the solution editions' code too, which Colab opens."""
     assert _code(EDITIONS["solutions", name], edition=True) == _code(
         ROOT / "book" / f"{name}.ipynb", edition=False)

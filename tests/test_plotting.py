@@ -225,3 +225,21 @@ def test_overlaid_histograms_share_bins_and_mark_thresholds():
     widths = {round(p.get_width(), 9) for p in ax.patches}
     assert len(widths) == 1  # one set of bins for both groups
     assert ax.get_xlabel() == "score" and ax.get_title() == "Two groups"
+
+
+def test_a_figure_is_described_by_its_titles_for_the_sites_alt_text():
+    import io
+
+    from PIL import Image
+
+    fig, axes = plt.subplots(1, 2)
+    fig.suptitle("Codes  of the test\nimages")
+    axes[0].set_title("left")
+    axes[1].set_title("left")  # said once
+    assert plotting.describe(fig) == "Figure: Codes of the test images; left"
+    with Image.open(io.BytesIO(plotting._png_with_description(fig))) as png:
+        assert png.text["Description"] == "Figure: Codes of the test images; left"
+    plt.close(fig)
+    empty = plt.figure()
+    assert plotting._png_with_description(empty) is None  # nothing drawn: nothing shown
+    plt.close(empty)

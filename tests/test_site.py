@@ -9,25 +9,18 @@ editions, and every explorer answering its controls. A screenshot of each page i
 _build/test-site/screenshots.
 """
 
-import functools
-import http.server
 import re
 import shutil
-import threading
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from course_utils import build, editions
+from course_utils import build, editions, site as site_files
 
 SITE = build.ROOT / "_build" / "test-site" / "_build" / "html"
 SCREENSHOTS = build.ROOT / "_build" / "test-site" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package; .ci/run installs it
-# Chromium's own calls home fail on a closed network and would count as failed requests.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 BUILD_COMMAND = ("COURSE_PROFILE=quick .venv/bin/python -m course_utils.build "
                  "--out _build/test-site")
 
@@ -71,26 +64,11 @@ def test_the_site_loads_nothing_from_another_host(site):
     assert (site / "_static" / "vendor" / "ort" / "ort-wasm-simd-threaded.wasm").is_file()
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    """Serve the site quietly, with the types GitHub Pages gives modules and WebAssembly."""
-
-    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map,
-                      ".mjs": "text/javascript", ".js": "text/javascript",
-                      ".wasm": "application/wasm"}
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="module")
 def server(site):
     """Serve the site on a free localhost port; return its address."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                            functools.partial(_Handler, directory=str(site)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
+    with site_files.serve(site) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +77,11 @@ def browser():
     if not CHROMIUM.is_file():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package "
                     "(`apt-get install chromium`; .ci/run does it).")
-    playwright = pytest.importorskip("playwright.sync_api").sync_playwright().start()
-    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    from playwright.sync_api import sync_playwright  # in requirements.txt
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                          args=site_files.CHROMIUM_ARGS)
     yield chromium
     chromium.close()
     playwright.stop()
@@ -162,12 +143,22 @@ def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_pa
         broken = page.evaluate("""() => Array.from(document.images)
             .filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80))""")
         assert not broken, f"images that did not load: {broken}"
+        unnamed = page.evaluate("""() => Array.from(document.querySelectorAll('article img'))
+            .filter(i => !i.alt || i.alt.startsWith('../')).map(i => i.src.slice(-40))""")
+        assert not unnamed, f"images without alt text: {unnamed}"
         wide = page.evaluate("""() => Array.from(document.querySelectorAll('article pre'))
             .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
             .map(e => e.textContent.slice(0, 60))""")
         assert not wide, f"code wider than the column: {wide[:3]}"
         chapter = Path(page_path).stem
         if chapter[:2].isdigit():
+            # The first screen is prose and a figure: the parameters and set-up cells come after.
+            first = page.evaluate("""() => { const a = document.querySelector('article');
+                const img = a.querySelector('img');
+                return [img ? img.getBoundingClientRect().top + window.scrollY : null,
+                        a.querySelector('p') !== null, img ? img.alt : ''] }""")
+            assert first[0] is not None and first[0] < 900 and first[1], first
+            assert first[2] and not first[2].startswith("../"), "the figure needs alt text"
             links = page.evaluate("""() => Array.from(document.querySelectorAll('article a'))
                 .map(a => a.href).filter(h => h.includes('colab.research.google.com'))""")
             assert sorted(set(links)) == sorted(
