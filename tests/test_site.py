@@ -9,6 +9,7 @@ editions, and every explorer answering its controls. A screenshot of each page i
 _build/test-site/screenshots.
 """
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -18,7 +19,9 @@ import pytest
 
 from course_utils import build, editions, site as site_files
 
-SITE = build.ROOT / "_build" / "test-site" / "_build" / "html"
+# COURSE_SITE_UNDER_TEST points the tests at another build, e.g. make book's _build/html.
+SITE = Path(os.environ.get("COURSE_SITE_UNDER_TEST")
+            or build.ROOT / "_build" / "test-site" / "_build" / "html")
 SCREENSHOTS = build.ROOT / "_build" / "test-site" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package; .ci/run installs it
 BUILD_COMMAND = ("COURSE_PROFILE=quick .venv/bin/python -m course_utils.build "
