@@ -241,3 +241,15 @@ def test_the_kl_explorer_shows_chapter_4s_closed_form(browser, server):
         assert not problems, problems
     finally:
         page.close()
+
+
+def test_the_sites_search_finds_a_chapter_by_a_word_of_it(browser, server):
+    """Search works offline: the index is part of the site."""
+    page, problems = _open(browser, server, "search.html?q=reparameterisation")
+    try:
+        page.wait_for_selector("ul.search li", timeout=30_000)
+        found = page.eval_on_selector_all("ul.search li a", "links => links.map(a => a.href)")
+        assert any(link.split("#")[0].endswith("book/03_vae.html") for link in found), found
+        assert not problems, problems
+    finally:
+        page.close()
