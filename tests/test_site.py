@@ -9,6 +9,7 @@ editions, and every explorer answering its controls. A screenshot of each page i
 _build/test-site/screenshots.
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -97,8 +98,9 @@ def screenshots():
     return SCREENSHOTS
 
 
-def _open(browser, server, page_path):
-    """Open a page; return (page, problems): console errors and failed or outside requests."""
+@contextlib.contextmanager
+def _opened(browser, server, page_path):
+    """Open a page for the block; then fail on any console error or failed or outside request."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     problems = []
     local = urlparse(server).netloc
@@ -115,9 +117,13 @@ def _open(browser, server, page_path):
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and problems.append(f"{r.status}: {r.url}"))
-    page.goto(f"{server}/{page_path}", wait_until="load")
-    page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    return page, problems
+    try:
+        page.goto(f"{server}/{page_path}", wait_until="load")
+        page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        yield page
+        assert not problems, problems
+    finally:
+        page.close()
 
 
 def _scroll_through(page):
@@ -133,8 +139,7 @@ def _scroll_through(page):
 
 @pytest.mark.parametrize("page_path", pages())
 def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_path):
-    page, problems = _open(browser, server, page_path)
-    try:
+    with _opened(browser, server, page_path) as page:
         _scroll_through(page)
         page.wait_for_load_state("networkidle")
         raw = page.evaluate("""() => Array.from(document.querySelectorAll(
@@ -167,9 +172,12 @@ def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_pa
             assert sorted(set(links)) == sorted(
                 editions.colab_url(chapter, kind) for kind in editions.KINDS), links
         page.screenshot(path=str(screenshots / f"{chapter}.png"), full_page=True)
-        assert not problems, problems
-    finally:
-        page.close()
+
+
+def _set(element, selector, value):
+    """Set an input of an explorer as a reader's move would, firing its input event."""
+    element.eval_on_selector(selector, f"""e => {{e.value = {value};
+        e.dispatchEvent(new Event('input'));}}""")
 
 
 def _updates(element):
@@ -193,8 +201,7 @@ EXPLORERS = {"book/01_autoencoder.html": ["latent-map"], "book/03_vae.html": ["l
 @pytest.mark.parametrize("page_path", sorted(EXPLORERS))
 def test_each_explorer_answers_its_controls(browser, server, page_path):
     """Move a control: the picture changes, drawn by the decoder running in the browser."""
-    page, problems = _open(browser, server, page_path)
-    try:
+    with _opened(browser, server, page_path) as page:
         explorers = page.query_selector_all(".course-explorer")
         assert [e.get_attribute("data-kind") for e in explorers] == EXPLORERS[page_path]
         for explorer in explorers:
@@ -208,48 +215,34 @@ def test_each_explorer_answers_its_controls(browser, server, page_path):
                 box = explorer.query_selector(".explorer-map").bounding_box()
                 page.mouse.move(box["x"] + 0.85 * box["width"], box["y"] + 0.2 * box["height"])
             elif kind == "kl":
-                explorer.eval_on_selector(".explorer-mu", """e => {
-                    e.value = -2; e.dispatchEvent(new Event('input'));}""")
+                _set(explorer, ".explorer-mu", -2)
             else:
                 explorer.query_selector_all(".explorer-face")[1].click()
             _wait_for_update(page, explorer, count)
             assert _picture(explorer, canvas) != before, f"{kind}: the picture did not change"
             assert explorer.eval_on_selector(".explorer-readout", "e => e.textContent") != readout
-        assert not problems, problems
-    finally:
-        page.close()
 
 
 def test_the_kl_explorer_shows_chapter_4s_closed_form(browser, server):
     """The page's KL, computed in JavaScript, agrees with the course's formula in Python."""
     from course_utils import kl
 
-    page, problems = _open(browser, server, "book/04_kl_divergence.html")
-    try:
+    with _opened(browser, server, "book/04_kl_divergence.html") as page:
         explorer = page.query_selector(".course-explorer")
         explorer.scroll_into_view_if_needed()
         _wait_for_update(page, explorer, 0)  # started: its controls listen
         for mu, sigma in [(0.0, 1.0), (-2.0, 0.5), (1.3, 2.75)]:
-            explorer.eval_on_selector(".explorer-mu", f"""e => {{e.value = {mu};
-                e.dispatchEvent(new Event('input'));}}""")
-            explorer.eval_on_selector(".explorer-sigma", f"""e => {{e.value = {sigma};
-                e.dispatchEvent(new Event('input'));}}""")
+            _set(explorer, ".explorer-mu", mu)
+            _set(explorer, ".explorer-sigma", sigma)
             text = explorer.eval_on_selector(".explorer-readout", "e => e.textContent")
             forward, reverse = (float(v) for v in re.findall(r"= (-?[\d.]+) nats", text))
             assert forward == pytest.approx(float(kl.kl_normal(mu, sigma)), abs=1e-4)
             assert reverse == pytest.approx(float(kl.kl_normal(0.0, 1.0, mu, sigma)), abs=1e-4)
-        assert not problems, problems
-    finally:
-        page.close()
 
 
 def test_the_sites_search_finds_a_chapter_by_a_word_of_it(browser, server):
     """Search works offline: the index is part of the site."""
-    page, problems = _open(browser, server, "search.html?q=reparameterisation")
-    try:
+    with _opened(browser, server, "search.html?q=reparameterisation") as page:
         page.wait_for_selector("ul.search li", timeout=30_000)
         found = page.eval_on_selector_all("ul.search li a", "links => links.map(a => a.href)")
         assert any(link.split("#")[0].endswith("book/03_vae.html") for link in found), found
-        assert not problems, problems
-    finally:
-        page.close()
