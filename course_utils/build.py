@@ -52,7 +52,6 @@ ALONE = {"book/appendix_benchmarks.ipynb"}  # pages that time the machine run wi
 # Longest first, so that the two workers finish together (the cold build's seconds, roughly).
 LONGEST_FIRST = ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
                  "book/04_kl_divergence.ipynb", "book/01_autoencoder.ipynb"]
-TIMEOUT_S = 3600  # as execute.timeout in _config.yml
 
 
 def chapters():
@@ -167,9 +166,16 @@ def _execute(path):
     from jupyter_cache.executors.utils import single_nb_execution
 
     notebook = nbformat.read(path, as_version=4)
-    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=TIMEOUT_S,
+    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=_timeout(),
                                  allow_errors=False)
     return path, result.nb, result.time, result.exc_string
+
+
+def _timeout():
+    """Return the seconds a cell may run: _config.yml's execute.timeout, as Jupyter Book's."""
+    import yaml
+
+    return yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
 
 
 def _order(names):
