@@ -171,11 +171,35 @@ def _execute(path):
     return path, result.nb, result.time, result.exc_string
 
 
-def _timeout():
-    """Return the seconds a cell may run: _config.yml's execute.timeout, as Jupyter Book's."""
+def _config():
+    """Return the book's _config.yml."""
     import yaml
 
-    return yaml.safe_load((ROOT / "_config.yml").read_text())["execute"]["timeout"]
+    return yaml.safe_load((ROOT / "_config.yml").read_text())
+
+
+def _timeout():
+    """Return the seconds a cell may run: _config.yml's execute.timeout, as Jupyter Book's."""
+    return _config()["execute"]["timeout"]
+
+
+def refresh_static(html):
+    """Copy into html/_static each static file that changed since the last build.
+
+    Sphinx copies the static files only when it writes a page, so an edited script or style
+    with no page changed would stay stale. Return the files copied.
+    """
+    if not (html / "_static").is_dir():
+        return []  # a first build: Sphinx copies everything
+    copied = []
+    for folder in _config()["sphinx"]["config"]["html_static_path"]:
+        for source in sorted(p for p in (ROOT / folder).rglob("*") if p.is_file()):
+            target = html / "_static" / source.relative_to(ROOT / folder)
+            if not target.exists() or target.read_bytes() != source.read_bytes():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                copied.append(target)
+    return copied
 
 
 def _order(names):
@@ -277,9 +301,9 @@ def main(argv=None):
     except site.SiteError as error:
         print(error)
         return 1
-    # Sphinx 7.4 never overwrites a static file it finds in the output, so an edited script or
-    # style would stay stale: the build copies them all again into an empty _static.
-    shutil.rmtree(build / "html" / "_static", ignore_errors=True)
+    if (build / "html").is_dir() and not (build / "html" / "_static").is_dir():
+        rest = [*rest, "--all"]  # pages without their static files: write them all again
+    refresh_static(build / "html")
     failed = execute(notebooks, jobs=args.jobs, cache_path=cache_path)
     if failed:
         print(f"\nNot built: {', '.join(failed)} failed (the error is above).")

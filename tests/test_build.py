@@ -183,3 +183,25 @@ def test_the_instructor_page_is_keyed_by_the_library_it_runs_as_a_command(monkey
         monkeypatch.setattr(build.Path, "read_bytes",
                             lambda p, name=edited: real(p) + (b"#" if p.name == name else b""))
         assert build.key(page) != before, edited
+
+
+def test_a_changed_static_file_reaches_the_output_even_when_no_page_changed(tmp_path,
+                                                                           monkeypatch):
+    """Sphinx copies static files only when it writes a page; the build copies changed ones."""
+    monkeypatch.setattr(build, "ROOT", tmp_path)
+    (tmp_path / "_config.yml").write_text(
+        "sphinx:\n  config:\n    html_static_path: [static, more]\n")
+    for name, text in {"static/explorers.js": "new", "static/same.css": "same",
+                       "more/vendor/ort.mjs": "ort"}.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    html = tmp_path / "html"
+    assert build.refresh_static(html) == []  # never built: Sphinx copies them all
+    (html / "_static").mkdir(parents=True)
+    (html / "_static" / "explorers.js").write_text("old")
+    (html / "_static" / "same.css").write_text("same")
+    copied = build.refresh_static(html)
+    assert sorted(p.relative_to(html / "_static").as_posix() for p in copied) == [
+        "explorers.js", "vendor/ort.mjs"]
+    assert (html / "_static" / "explorers.js").read_text() == "new"
+    assert build.refresh_static(html) == []  # up to date now
