@@ -26,12 +26,12 @@ _PARAMETER_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
 def setup(chapter, namespace):
-    """Import TensorFlow quietly, check the chapter's parameters, seed everything; return them.
+    """Check the chapter's parameters, import TensorFlow quietly, seed everything; return them.
 
     ``namespace`` holds the parameters cell's values (a notebook passes ``globals()``). Sizes
     left at None take the profile's values. Returns a namespace of every parameter, checked.
+    A bad parameter is refused before TensorFlow loads, in a fraction of a second.
     """
-    _quiet.import_tensorflow_quietly()
     declared = settings.declared(chapter)
     _refuse_unknown(chapter, namespace, declared)
     missing = [name for name in declared if name not in namespace]
@@ -47,6 +47,7 @@ def setup(chapter, namespace):
         if value is None and setting.full is not None:
             value = setting.profile_value(profile)
         values[name] = setting.rule.check(name, value)
+    _quiet.import_tensorflow_quietly()
     seed_everything(values["SEED"])
     from course_utils import progress  # imports Keras: after the quiet TensorFlow import
     progress.set_chapter(chapter)  # training lines on the terminal name the chapter
