@@ -17,6 +17,9 @@ if OFFLINE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
 
 _quiet.import_tensorflow_quietly()  # before any test module imports Keras
 
+# Each notebook's cells together on one worker (tests/xdist_groups.py).
+pytest_plugins = ["xdist_groups"]
+
 
 @pytest.fixture(autouse=True)
 def _checks_hint_in_unit_tests(monkeypatch):
@@ -33,16 +36,3 @@ def run(capsys):
         return result, " ".join(capsys.readouterr().out.split())
 
     return run_check
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """Keep each notebook's cells together on one worker when the tests run in parallel.
-
-    ``pytest -n 2 --dist loadgroup`` spreads the tests over the cores one by one; a notebook's
-    cells run in one kernel, in order, so nbval's items of one notebook form one group (xdist
-    reads the group before it distributes, hence tryfirst). test_parallel.py checks it.
-    """
-    for item in items:
-        if ".ipynb::" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))

@@ -22,8 +22,10 @@ def test_each_notebooks_cells_run_together_on_one_worker(tmp_path):
     for name in ("first", "second", "third"):
         _counting_notebook(tmp_path / f"{name}.ipynb")
     done = subprocess.run(
+        # The grouping plugin alone: without tests/conftest.py, no worker imports TensorFlow.
         [sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v", "-p",
-         "no:cacheprovider", "--nbval-lax", "--nbval-current-env",
+         "no:cacheprovider", "--noconftest", "-p", "xdist_groups", "--nbval-lax",
+         "--nbval-current-env",
          "tests/test_parallel.py::test_the_grouping_hook_is_loaded", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-3000:]
@@ -35,5 +37,5 @@ def test_each_notebooks_cells_run_together_on_one_worker(tmp_path):
 
 
 def test_the_grouping_hook_is_loaded(request):
-    """Collected with the notebooks above, so that tests/conftest.py applies to them."""
-    assert request.config.pluginmanager.hasplugin(str(ROOT / "tests" / "conftest.py"))
+    """Collected with the notebooks above; in make test, tests/conftest.py loads the plugin."""
+    assert request.config.pluginmanager.hasplugin("xdist_groups")
