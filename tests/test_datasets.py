@@ -146,8 +146,12 @@ def test_describe_names_the_data():
 
 def test_a_generated_standin_is_kept_in_the_cache_and_read_back_alike(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_CACHE", str(tmp_path))
+    # Fewer images than a stand-in has, to keep the test short: the sizes are in the file's key.
+    monkeypatch.setattr(datasets, "N_TRAIN", 600)
+    monkeypatch.setattr(datasets, "N_TEST", 100)
     datasets._synthetic_cached.cache_clear()
     generated = data.synthetic("mnist", seed=5)
+    assert len(generated[0][0]) == 600 and len(generated[1][0]) == 100
     (stored,) = (tmp_path / "data").glob("mnist-standin-seed5-*.npz")
     datasets._synthetic_cached.cache_clear()
     read_back = data.synthetic("mnist", seed=5)
