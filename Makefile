@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh clone (only Python 3.11 needed):
 #   make book   build the site under _build/html, executing every chapter
-#   make test   unit tests and every notebook in the quick profile
+#   make test   unit tests and every notebook in the quick profile (about 5 minutes)
+#   make test-slow   the tests that re-run whole chapters under other conditions (CI runs both)
 # Both first create .venv and install requirements.txt and course_utils into it.
 
 PYTHON ?= python3
@@ -10,7 +11,7 @@ STAMP := $(VENV)/.installed
 # The book's profile: "full" for the published site, "quick" for a fast local preview.
 COURSE_PROFILE ?= full
 
-.PHONY: book test editions benchmarks instructor clean
+.PHONY: book test test-slow editions benchmarks instructor clean
 
 # The site's scripts (MathJax aside): pinned npm packages, installed once per lock file change,
 # so that the published site loads nothing from a CDN (course_utils/site.py). Needs Node.js.
@@ -48,19 +49,27 @@ book: $(STAMP) $(SITE_STAMP)
 # tests/test_colab.py). nbval runs the chapter template. -n 2 --dist loadgroup: tests run on
 # both cores, each notebook's cells together on one of them (tests/conftest.py). Kernels started
 # by tests hide their output, so the training progress lines go to a log that tail shows.
+# The tests marked slow are left to make test-slow (pyproject.toml says which and why).
 NOTEBOOKS := templates
 PROGRESS_LOG := _build/test-progress.log
 TEST_SITE := _build/test-site
-test: $(STAMP) $(COLAB_STAMP) $(SITE_STAMP)
+PYTEST = @mkdir -p _build && : > $(PROGRESS_LOG); \
+	tail -n 0 -f $(PROGRESS_LOG) >&2 & tail=$$!; \
+	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 COURSE_PROGRESS_LOG=$(CURDIR)/$(PROGRESS_LOG) \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=10
+test: $(STAMP) $(SITE_STAMP)
 	$(BIN)/ruff check .
 	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 $(BIN)/python -m course_utils.build \
 		--out $(TEST_SITE)
-	@mkdir -p _build && : > $(PROGRESS_LOG)
-	@tail -n 0 -f $(PROGRESS_LOG) >&2 & tail=$$!; \
-	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 COURSE_PROGRESS_LOG=$(CURDIR)/$(PROGRESS_LOG) \
-	$(BIN)/python -m pytest \
-		-n 2 --dist loadgroup --durations=10 tests --nbval-lax --nbval-current-env \
+	$(PYTEST) -m "not slow" tests --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900 $(NOTEBOOKS); status=$$?; kill $$tail; exit $$status
+
+# Whole chapters again under other conditions, about 4 minutes: three chapters trained twice
+# from empty model caches and once with another seed (same seed, same numbers), the exercise
+# editions in a Colab-like environment, chapter 3 on MNIST, the faces chapters on a CelebA
+# folder, the instructor's command on two chapters.
+test-slow: $(STAMP) $(COLAB_STAMP)
+	$(PYTEST) -m slow tests; status=$$?; kill $$tail; exit $$status
 
 # The exercise and solution editions Colab opens, written from book/ (never edit them by hand).
 editions: $(STAMP)

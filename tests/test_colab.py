@@ -61,9 +61,10 @@ def versions(python):
                           cwd=python.parents[2]).stdout
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("chapter", COLAB_CHAPTERS)
 def test_the_exercise_edition_runs_in_a_colab_like_environment(colab, chapter, tmp_path):
-    """Also test_editions' exercise-edition test for these chapters: each runs once, here."""
+    """test_editions' exercise-edition test, in Colab's environment."""
     kernel, python = colab
     before = versions(python)
     notebook = nbformat.read(ROOT / "editions" / "exercises" / f"{chapter}.ipynb",

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import nbformat
 import papermill
+import pytest
 
 from course_utils.data import celeba
 
@@ -21,6 +22,7 @@ def outputs_text(path):
     return "\n".join(parts)
 
 
+@pytest.mark.slow
 def test_both_chapters_train_on_a_celeba_folder_as_given(tmp_path, monkeypatch):
     """A folder in the Kaggle layout is used as it is: no stand-in written, same code."""
     folder = celeba.write_synthetic_celeba(tmp_path / "my_celeba", n=160, seed=7)

@@ -189,6 +189,7 @@ def test_force_replaces_the_runs_in_a_used_folder(tiny_book, tmp_path):
     assert instructor.main(args + ["--force"], say=lambda line: None) == 0
 
 
+@pytest.mark.slow
 def test_two_real_chapters_in_the_quick_profile(tmp_path):
     """The command as an instructor types it, on two chapters of the book, made small."""
     out = tmp_path / "dry-run"

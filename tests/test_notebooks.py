@@ -93,6 +93,7 @@ def test_papermill_stops_on_a_bad_parameter(tmp_path):
     assert "DATA_SOURCE must be one of 'auto', 'real', 'synthetic'" in str(info.value)
 
 
+@pytest.mark.slow
 def test_chapter_3_runs_on_mnist(tmp_path):
     """Chapter 3's MNIST path: the 28x28 convolutional VAE beside an MNIST autoencoder."""
     out = tmp_path / "03_vae_mnist.ipynb"
