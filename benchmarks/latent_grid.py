@@ -19,7 +19,7 @@ import numpy as np
 from course_utils.latent import decode_grid, normal_grid
 from course_utils.models import build_decoder
 
-N = 15
+SIZES = {"full": 15, "quick": 15, "tiny": 8}  # points per side: the chapters' grid is 15x15
 
 
 def per_point(decoder, points):
@@ -36,20 +36,18 @@ def timed(function, *args):
 
 
 def run(size="full"):
-    """Decode one grid both ways with the same decoder; return the times and whether they agree.
-
-    ``size`` changes nothing here: the grid is the chapters' own size either way.
-    """
+    """Decode one grid both ways with the same decoder; return the times and whether they agree."""
+    n = SIZES[size]
     keras.utils.set_random_seed(0)
     decoder = build_decoder()
-    points = normal_grid(N)
+    points = normal_grid(n)
     # Warm both paths once so neither time includes building the graph.
     decode_grid(decoder, points[:1, :1])
     decoder.predict(points[0, :1], verbose=0)
     batched, t_batched = timed(decode_grid, decoder, points)
     looped, t_looped = timed(per_point, decoder, points)
-    assert batched.shape == looped.shape == (N, N, 32, 32, 1), (batched.shape, looped.shape)
-    return {"points": N * N, "batched_s": t_batched, "looped_s": t_looped,
+    assert batched.shape == looped.shape == (n, n, 32, 32, 1), (batched.shape, looped.shape)
+    return {"points": n * n, "batched_s": t_batched, "looped_s": t_looped,
             "ratio": t_looped / t_batched, "same": bool(np.allclose(batched, looped, atol=1e-5)),
             "max_difference": float(np.abs(batched - looped).max())}
 
@@ -57,7 +55,8 @@ def run(size="full"):
 def main():
     """Print the two times, their ratio and whether the images agree."""
     r = run()
-    print(f"Decoding a {N}x{N} grid ({r['points']} points) with chapter 1's decoder:")
+    print(f"Decoding a {SIZES['full']}x{SIZES['full']} grid ({r['points']} points) with chapter 1's "
+          "decoder:")
     print(f"  one batched call     {r['batched_s'] * 1000:8.1f} ms")
     print(f"  one predict a point  {r['looped_s'] * 1000:8.1f} ms")
     print(f"  ratio                {r['ratio']:8.1f}x faster batched")

@@ -12,8 +12,8 @@ own code changed. At the end it prints which chapters ran and how long each took
 Jupyter Book executes one notebook at a time, and one chapter's training keeps about 1.5 of two
 cores busy. So the chapters to execute run first, two at a time (``--jobs``), into Jupyter
 Book's cache, where the build then finds them; a chapter that needs another's model waits on the
-model cache's lock and loads it. The benchmark page runs alone at the end: it measures the
-machine.
+model cache's lock and loads it. In the full profile the benchmark page runs alone at the end:
+it measures the machine for the published page.
 
     python -m course_utils.build        (what `make book` runs)
 """
@@ -48,10 +48,17 @@ READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
          # runs the instructor's command (all of the library), on chapters 3 and 4
          "book/instructor.ipynb": ["course_utils", "book/03_vae.ipynb",
                                    "book/04_kl_divergence.ipynb"]}
-ALONE = {"book/appendix_benchmarks.ipynb"}  # pages that time the machine run with nothing else
-# Longest first, so that the two workers finish together (the cold build's seconds, roughly).
-LONGEST_FIRST = ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
-                 "book/04_kl_divergence.ipynb", "book/01_autoencoder.ipynb"]
+# Pages that time the machine: in the full profile (the published numbers) they run alone, after
+# the chapters; in the quick profile (a preview, and make test's site) beside them.
+ALONE = {"book/appendix_benchmarks.ipynb"}
+# Longest first, so that the two workers finish together (each profile's cold build's seconds,
+# roughly).
+LONGEST_FIRST = {
+    "full": ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
+             "book/04_kl_divergence.ipynb", "book/01_autoencoder.ipynb"],
+    "quick": ["book/appendix_benchmarks.ipynb", "book/03_vae.ipynb",
+              "book/07_applications.ipynb", "book/instructor.ipynb", "book/appendix_data.ipynb",
+              "book/06_latent_arithmetic.ipynb"]}
 
 
 def chapters():
@@ -202,10 +209,13 @@ def refresh_static(html):
     return copied
 
 
-def _order(names):
-    """Return names longest first (LONGEST_FIRST), then the rest in the book's order."""
-    return sorted(names, key=lambda n: LONGEST_FIRST.index(n) if n in LONGEST_FIRST
-                  else len(LONGEST_FIRST))
+def schedule(names, profile="full"):
+    """Return (the pages to run side by side, longest first; those to run alone, after them)."""
+    alone = [n for n in names if n in ALONE] if profile == "full" else []
+    first = LONGEST_FIRST[profile]
+    together = sorted((n for n in names if n not in alone),
+                      key=lambda n: first.index(n) if n in first else len(first))
+    return together, alone
 
 
 def _name(path):
@@ -214,7 +224,7 @@ def _name(path):
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE):
+def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE, profile="full"):
     """Execute the notebooks Jupyter Book's cache lacks, jobs at a time; cache them.
 
     Return the names of those that failed (their error is printed); the others are in the
@@ -231,7 +241,7 @@ def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE):
             cache.match_cache_notebook(nbformat.read(nb, as_version=4))
         except KeyError:
             todo.append(_name(nb))
-    together, alone = _order([n for n in todo if n not in ALONE]), [n for n in todo if n in ALONE]
+    together, alone = schedule(todo, profile)
     failed = []
     for names, workers in ((together, jobs), (alone, 1)):
         if not names:
@@ -304,7 +314,7 @@ def main(argv=None):
     if (build / "html").is_dir() and not (build / "html" / "_static").is_dir():
         rest = [*rest, "--all"]  # pages without their static files: write them all again
     refresh_static(build / "html")
-    failed = execute(notebooks, jobs=args.jobs, cache_path=cache_path)
+    failed = execute(notebooks, jobs=args.jobs, cache_path=cache_path, profile=profile)
     if failed:
         print(f"\nNot built: {', '.join(failed)} failed (the error is above).")
         return 1

@@ -142,13 +142,21 @@ def test_execute_runs_what_the_cache_lacks_in_parallel_and_caches_it(tmp_path, c
     assert "Executing" not in capsys.readouterr().out
 
 
-def test_the_longest_chapters_start_first_and_the_benchmark_page_runs_alone():
+def test_the_longest_pages_start_first_and_the_benchmark_page_runs_alone_in_full():
     names = [str(nb.relative_to(build.ROOT)) for nb in build.chapters()]
-    order = build._order([n for n in names if n not in build.ALONE])
-    assert order[0] == "book/05_faces.ipynb"
-    assert set(order) | build.ALONE == set(names)
     assert build.ALONE <= set(names)  # the page still exists under that name
-    assert set(build.LONGEST_FIRST) <= set(names)
+    for profile in ("full", "quick"):
+        assert set(build.LONGEST_FIRST[profile]) <= set(names), profile
+    together, alone = build.schedule(names, "full")
+    assert together[:2] == ["book/05_faces.ipynb", "book/03_vae.ipynb"]
+    assert alone == sorted(build.ALONE) and set(together) | set(alone) == set(names)
+    # The quick profile's benchmarks are a preview: beside the chapters, first (the longest).
+    together, alone = build.schedule(names, "quick")
+    assert together[0] == "book/appendix_benchmarks.ipynb" and alone == []
+    assert sorted(together) == sorted(names)
+    # The rest keep the book's order.
+    rest = [n for n in together if n not in build.LONGEST_FIRST["quick"]]
+    assert rest == [n for n in names if n in rest]
 
 
 def test_missing_site_scripts_are_named_with_the_fix(tmp_path):
