@@ -54,9 +54,8 @@ def run(size="full"):
 
 def main():
     """Print the two times, their ratio and whether the images agree."""
-    r = run()
-    print(f"Decoding a {SIZES['full']}x{SIZES['full']} grid ({r['points']} points) with chapter 1's "
-          "decoder:")
+    r, side = run(), SIZES["full"]
+    print(f"Decoding a {side}x{side} grid ({r['points']} points) with chapter 1's decoder:")
     print(f"  one batched call     {r['batched_s'] * 1000:8.1f} ms")
     print(f"  one predict a point  {r['looped_s'] * 1000:8.1f} ms")
     print(f"  ratio                {r['ratio']:8.1f}x faster batched")
