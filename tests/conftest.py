@@ -15,7 +15,16 @@ if OFFLINE not in os.environ.get("PYTHONPATH", "").split(os.pathsep):
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [OFFLINE,
                                                              os.environ.get("PYTHONPATH")]))
 
-_quiet.import_tensorflow_quietly()  # before any test module imports Keras
+
+def pytest_configure(config):
+    """Import TensorFlow quietly before any test module imports Keras.
+
+    Not in pytest-xdist's controller (``-n``): it runs no test, and its workers start sooner.
+    """
+    if getattr(config.option, "numprocesses", None) and not hasattr(config, "workerinput"):
+        return
+    _quiet.import_tensorflow_quietly()
+
 
 # Each notebook's cells together on one worker (tests/xdist_groups.py).
 pytest_plugins = ["xdist_groups"]
