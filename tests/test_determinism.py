@@ -20,9 +20,9 @@ SMALL = {"N_TRAIN": 1_000, "N_TEST": 100, "05_faces:N_TRAIN": 64, "05_faces:N_TE
          "IW_IMAGES": 10, "IW_DRAWS": 10, "N_DRAWS": 10, "N_PAIRS": 10, "GRID_SIZE": 3}
 
 
-def glued(chapter, out, seed, cache, monkeypatch):
+def glued(chapter, out, seed, cache_dir, monkeypatch):
     """Run a chapter with a seed and a model cache; return {name: glued text}."""
-    monkeypatch.setenv("COURSE_CACHE", str(cache))
+    monkeypatch.setenv("COURSE_CACHE", str(cache_dir))
     declared = settings.declared(chapter)
     sizes = {name: value for name, value in SMALL.items() if name in declared}
     sizes.update({name.split(":")[1]: value for name, value in SMALL.items()
