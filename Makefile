@@ -45,8 +45,9 @@ book: $(STAMP) $(SITE_STAMP)
 # their checks; an error fails the build), cached in _build/test-site and keyed like make
 # book's, so that a run with no change executes none. So each chapter's code runs once here:
 # its solution edition holds the same code cell for cell (tests/test_editions.py), and its
-# exercise edition runs end to end with every answer left blank (tests/test_editions.py; in a
-# Colab-like environment, tests/test_colab.py, in make test-slow). nbval runs the chapter
+# exercise edition runs end to end with every answer left blank (tests/test_editions.py, kept in
+# _build/exercise-runs and keyed the same way; in a Colab-like environment, tests/test_colab.py,
+# in make test-slow). nbval runs the chapter
 # template. -n 2 --dist loadgroup: tests run on both cores, each notebook's cells together on
 # one of them (tests/xdist_groups.py). Kernels started by tests hide their output, so the
 # training progress lines go to a log that tail shows. The tests marked slow are left to
