@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh clone (only Python 3.11 needed):
 #   make book   build the site under _build/html, executing every chapter
-#   make test   unit tests and every notebook in the quick profile (about 5 minutes)
+#   make test   unit tests and every notebook in the quick profile (about 4 minutes warm)
 #   make test-slow   the tests that re-run whole chapters under other conditions (CI runs both)
 # Both first create .venv and install requirements.txt and course_utils into it.
 
