@@ -174,7 +174,10 @@ RUNS = ROOT / "_build" / "exercise-runs"
 
 
 def run(path, tmp_path):
-    """Execute a notebook as a student would, top to bottom; return its outputs' text by cell."""
+    """Execute a notebook as a student would, top to bottom; return its outputs' text by cell.
+
+    The outputs of its last run are reused while nothing it depends on changed (RUNS).
+    """
     digest = hashlib.sha256(path.read_bytes() + build.key(path).encode()).hexdigest()[:16]
     kept = RUNS / f"{path.stem}-{digest}.ipynb"
     if kept.exists():
@@ -183,6 +186,8 @@ def run(path, tmp_path):
     NotebookClient(notebook, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
     RUNS.mkdir(parents=True, exist_ok=True)
+    for stale in RUNS.glob(f"{path.stem}-*.ipynb"):  # only the newest run is kept
+        stale.unlink(missing_ok=True)
     partial = kept.with_suffix(f".{os.getpid()}.tmp")
     nbformat.write(notebook, partial)
     os.replace(partial, kept)  # whole or not at all
