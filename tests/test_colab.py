@@ -9,6 +9,7 @@ forbidden to download anything: it must not need to replace Colab's TensorFlow o
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -33,9 +34,16 @@ def colab(tmp_path_factory):
     python = venv / "bin" / "python"
     subprocess.run([uv, "pip", "install", "--quiet", "--offline", "--python", python, "-r",
                     ROOT / "tests" / "colab-preinstalled.txt"], check=True)
-    # The course as Colab would get it: a wheel of this checkout instead of GitHub's.
+    # The course as Colab would get it: a wheel of this checkout instead of GitHub's, built
+    # from a copy, since setuptools writes build/ and *.egg-info into the folder it builds and
+    # the other worker may be building the same checkout at the same moment.
+    source = home / "source"
+    shutil.copytree(ROOT / "course_utils", source / "course_utils",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", home / "wheel", ROOT], check=True)
+                    "--no-build-isolation", "-w", home / "wheel", source], check=True)
     (wheel,) = (home / "wheel").glob("course_utils-*.whl")
     stub = home / "stub" / "google" / "colab"
     stub.mkdir(parents=True)
