@@ -44,11 +44,11 @@ book: $(STAMP) $(SITE_STAMP)
 # the book executes, two at a time, with COURSE_CHECKS_MUST_PASS (the book's answers must pass
 # their checks; an error fails the build), cached in _build/test-site and keyed like make
 # book's, so that a run with no change executes none. So each chapter's code runs once here:
-# its solution edition holds the same code cell for cell (tests/test_editions.py), and its
-# exercise edition runs end to end with every answer left blank (tests/test_editions.py, kept in
-# _build/exercise-runs and keyed the same way; in a Colab-like environment, tests/test_colab.py,
-# in make test-slow). nbval runs the chapter
-# template. -n 2 --dist loadgroup: tests run on both cores, each notebook's cells together on
+# its solution edition holds the same code cell for cell (tests/test_editions.py). --exercises:
+# after the pages, in the same pool, each exercise edition runs end to end with every answer left
+# blank, kept in _build/test-site/_build/exercise-runs and keyed the same way, for
+# tests/test_editions.py to check (in a Colab-like environment, tests/test_colab.py, in make
+# test-slow). nbval runs the chapter template. -n 2 --dist loadgroup: tests run on both cores, each notebook's cells together on
 # one of them (tests/xdist_groups.py). Kernels started by tests hide their output, so the
 # training progress lines go to a log that tail shows. The tests marked slow are left to
 # make test-slow (pyproject.toml says which and why).
@@ -62,7 +62,7 @@ PYTEST = @mkdir -p _build && : > $(PROGRESS_LOG); \
 test: $(STAMP) $(SITE_STAMP)
 	$(BIN)/ruff check .
 	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 $(BIN)/python -m course_utils.build \
-		--out $(TEST_SITE)
+		--out $(TEST_SITE) --exercises
 	$(PYTEST) -m "not slow" tests --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900 $(NOTEBOOKS); status=$$?; kill $$tail; exit $$status
 

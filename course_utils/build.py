@@ -13,7 +13,9 @@ Jupyter Book executes one notebook at a time, and one chapter's training keeps a
 cores busy. So the chapters to execute run first, two at a time (``--jobs``), into Jupyter
 Book's cache, where the build then finds them; a chapter that needs another's model waits on the
 model cache's lock and loads it. In the full profile the benchmark page runs alone at the end:
-it measures the machine for the published page.
+it measures the machine for the published page. With ``--exercises`` (make test's build) the
+exercise editions run too, after the pages in the same pool, as a student's would; their runs
+are kept for the tests to check.
 
     python -m course_utils.build        (what `make book` runs)
 """
@@ -29,6 +31,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +44,11 @@ JUPYTER_CACHE = BUILD / ".jupyter_cache"  # where Jupyter Book keeps executed no
 KEYS = BUILD / "course_keys.json"
 TIMES = BUILD / "build_times.json"  # the last build's per-chapter times, for the record
 ENVIRONMENT = ("COURSE_PROFILE", "CELEBA_DIR", "COURSE_DATA_SOURCE")  # what else decides outputs
+EXERCISES = ROOT / "editions" / "exercises"  # what make test's build also runs (--exercises)
+RUNS = "exercise-runs"  # where, in the build folder, their runs are kept
+# checks.core.MUST_PASS (not imported: that would load Keras into the build): a check that does
+# not pass raises where it is 1; the exercise editions run without it.
+MUST_PASS = "COURSE_CHECKS_MUST_PASS"
 # Files or folders a page runs or reads that no import shows: the benchmark page runs
 # benchmarks/.
 READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
@@ -126,7 +134,7 @@ def dependencies(notebook):
 def key(notebook):
     """Return a chapter's key: its library sources, the profile and the data it runs with."""
     digest = hashlib.sha256()
-    reads = READS.get(str(Path(notebook).resolve().relative_to(ROOT)), [])
+    reads = READS.get(_name(notebook), [])
     extra = [p for read in reads for p in ([ROOT / read] if (ROOT / read).is_file()
                                            else sorted((ROOT / read).rglob("*")))
              if p.is_file() and "__pycache__" not in p.parts]
@@ -167,15 +175,48 @@ def executed(cache_path=JUPYTER_CACHE):
             for r in get_cache(cache_path).list_cache_records()}
 
 
-def _execute(path):
-    """Execute a notebook in its folder; return (path, the executed notebook, seconds, error)."""
+def _execute(path, student=False):
+    """Execute a notebook; return (path, the executed notebook, seconds, error).
+
+    A book page runs in its folder. An exercise edition (student) runs as a student's would: in
+    an empty folder, its checks printing hints where the book's must pass.
+    """
     import nbformat
     from jupyter_cache.executors.utils import single_nb_execution
 
     notebook = nbformat.read(path, as_version=4)
-    result = single_nb_execution(notebook, cwd=str(Path(path).parent), timeout=_timeout(),
-                                 allow_errors=False)
+    must_pass = os.environ.pop(MUST_PASS, None) if student else None
+    try:
+        with tempfile.TemporaryDirectory() as empty:
+            result = single_nb_execution(notebook, cwd=empty if student else str(Path(path).parent),
+                                         timeout=_timeout(), allow_errors=False)
+    finally:
+        if must_pass is not None:
+            os.environ[MUST_PASS] = must_pass
     return path, result.nb, result.time, result.exc_string
+
+
+def exercise_run(edition, runs):
+    """Return the file an exercise edition's run is kept in, named by what decides its outputs.
+
+    Its text and its key (the library it imports, the profile, the data): while none of them
+    changes, the kept run stands for a new one.
+    """
+    edition = Path(edition)
+    digest = hashlib.sha256(edition.read_bytes() + key(edition).encode()).hexdigest()[:16]
+    return Path(runs) / f"{edition.stem}-{digest}.ipynb"
+
+
+def keep_run(notebook, kept):
+    """Write an executed exercise edition to kept, whole or not at all; drop its older runs."""
+    import nbformat
+
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    for stale in kept.parent.glob(f"{kept.name.rsplit('-', 1)[0]}-*.ipynb"):
+        stale.unlink(missing_ok=True)
+    partial = kept.with_suffix(f".{os.getpid()}.tmp")
+    nbformat.write(notebook, partial)
+    os.replace(partial, kept)
 
 
 def _config():
@@ -210,12 +251,18 @@ def refresh_static(html):
 
 
 def schedule(names, profile="full"):
-    """Return (the pages to run side by side, longest first; those to run alone, after them)."""
+    """Return (the pages to run side by side, longest first; those to run alone, after them).
+
+    An exercise edition ranks as its chapter's page.
+    """
     alone = [n for n in names if n in ALONE] if profile == "full" else []
     first = LONGEST_FIRST[profile]
-    together = sorted((n for n in names if n not in alone),
-                      key=lambda n: first.index(n) if n in first else len(first))
-    return together, alone
+
+    def rank(name):
+        page = f"book/{Path(name).name}"
+        return first.index(page) if page in first else len(first)
+
+    return sorted((n for n in names if n not in alone), key=rank), alone
 
 
 def _name(path):
@@ -224,11 +271,14 @@ def _name(path):
     return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
-def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE, profile="full"):
+def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE, profile="full", exercises=(),
+            runs=None):
     """Execute the notebooks Jupyter Book's cache lacks, jobs at a time; cache them.
 
-    Return the names of those that failed (their error is printed); the others are in the
-    cache, where Jupyter Book finds them by their code cells.
+    Exercise editions given (make test's build) run after the pages, in the same pool, those
+    without a kept run (exercise_run) into runs. Return the names of those that failed (their
+    error is printed); the others are in the cache, where Jupyter Book finds them by their code
+    cells, or kept in runs.
     """
     import nbformat
     from jupyter_cache import get_cache
@@ -242,25 +292,39 @@ def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE, profile="full"):
         except KeyError:
             todo.append(_name(nb))
     together, alone = schedule(todo, profile)
+    # After the pages: an exercise edition loads the models its chapter's page trains.
+    students = {_name(e): exercise_run(e, runs) for e in exercises
+                if not exercise_run(e, runs).exists()}
+    together += schedule(list(students), profile)[0]
     failed = []
     for names, workers in ((together, jobs), (alone, 1)):
         if not names:
             continue
-        print(f"Executing {', '.join(Path(n).stem for n in names)} "
-              f"({workers} at a time):", flush=True)
+        print(f"Executing {', '.join(_short(n) for n in names)} ({workers} at a time):",
+              flush=True)
         with concurrent.futures.ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(_execute, str(ROOT / n)) for n in names]
+            futures = [pool.submit(_execute, str(ROOT / n), n in students) for n in names]
             for future in concurrent.futures.as_completed(futures):
                 path, notebook, seconds, error = future.result()
+                name = _name(path)
                 if error:
-                    print(f"\n{_name(path)} failed after {seconds:.0f} s:\n{error}", flush=True)
-                    failed.append(_name(path))
+                    print(f"\n{name} failed after {seconds:.0f} s:\n{error}", flush=True)
+                    failed.append(name)
                     continue
-                cache.cache_notebook_bundle(
-                    CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
-                    check_validity=False, overwrite=True)
-                print(f"  {_name(path)}: executed in {seconds:.0f} s", flush=True)
+                if name in students:
+                    keep_run(notebook, students[name])
+                else:
+                    cache.cache_notebook_bundle(
+                        CacheBundleIn(notebook, str(path), data={"execution_seconds": seconds}),
+                        check_validity=False, overwrite=True)
+                print(f"  {name}: executed in {seconds:.0f} s", flush=True)
     return failed
+
+
+def _short(name):
+    """Return a page's name in a line of names: its stem; an edition's, with its folder."""
+    path = Path(name)
+    return path.stem if path.parent.name == "book" else f"{path.parent.name}/{path.stem}"
 
 
 def describe_machine():
@@ -289,6 +353,9 @@ def main(argv=None):
                         help="chapters executed at a time (default: 2, or 1 on one core)")
     parser.add_argument("--out", type=Path, default=None,
                         help="build in OUT/_build instead of _build (the tests' quick site)")
+    parser.add_argument("--exercises", action="store_true",
+                        help="also run the exercise editions, as students would, keeping each "
+                             f"run in the build folder's {RUNS} (make test checks them)")
     args, rest = parser.parse_known_args(argv)
     build = (args.out.resolve() / "_build") if args.out else BUILD
     cache_path, keys_path = build / ".jupyter_cache", build / "course_keys.json"
@@ -314,7 +381,9 @@ def main(argv=None):
     if (build / "html").is_dir() and not (build / "html" / "_static").is_dir():
         rest = [*rest, "--all"]  # pages without their static files: write them all again
     refresh_static(build / "html")
-    failed = execute(notebooks, jobs=args.jobs, cache_path=cache_path, profile=profile)
+    exercises = sorted(EXERCISES.glob("*.ipynb")) if args.exercises else []
+    failed = execute(notebooks, jobs=args.jobs, cache_path=cache_path, profile=profile,
+                     exercises=exercises, runs=build / RUNS)
     if failed:
         print(f"\nNot built: {', '.join(failed)} failed (the error is above).")
         return 1

@@ -142,6 +142,43 @@ def test_execute_runs_what_the_cache_lacks_in_parallel_and_caches_it(tmp_path, c
     assert "Executing" not in capsys.readouterr().out
 
 
+def test_exercise_editions_run_after_the_pages_as_students_would_and_are_kept(tmp_path, capsys,
+                                                                            monkeypatch):
+    """make test's build runs the exercise editions in its pool too: after the pages, whose
+    models they load; in an empty folder, with hints where the book's checks must pass."""
+    import nbformat
+
+    from course_utils.checks import core
+
+    assert build.MUST_PASS == core.MUST_PASS  # the build names the checks' variable
+    monkeypatch.setenv(build.MUST_PASS, "1")
+    code = ("import os", f"print(os.environ.get('{build.MUST_PASS}'), os.getcwd())")
+    page = _notebook(tmp_path / "page.ipynb", *code)
+    (tmp_path / "exercises").mkdir()
+    edition = _notebook(tmp_path / "exercises" / "page.ipynb", *code)
+    cache_path, runs = tmp_path / "cache", tmp_path / "runs"
+    assert build.execute([page], cache_path=cache_path, exercises=[edition], runs=runs) == []
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("Executing"))
+    assert line.index(build._short(build._name(page))) < line.index("exercises/page")
+    _, merged = jupyter_cache.get_cache(cache_path).merge_match_into_notebook(
+        nbformat.read(page, as_version=4))
+    assert merged.cells[1].outputs[0]["text"] == f"1 {tmp_path}\n"  # the page: in its folder
+    kept = build.exercise_run(edition, runs)
+    printed = nbformat.read(kept, as_version=4).cells[1].outputs[0]["text"]
+    assert printed.startswith("None /") and str(tmp_path) not in printed  # an empty folder
+    # Kept: nothing runs again. A changed edition runs again, and replaces its old run.
+    assert build.execute([page], cache_path=cache_path, exercises=[edition], runs=runs) == []
+    assert "Executing" not in capsys.readouterr().out
+    _notebook(edition, "print('changed')")
+    assert build.execute([page], cache_path=cache_path, exercises=[edition], runs=runs) == []
+    assert [p.name for p in runs.iterdir()] == [build.exercise_run(edition, runs).name] != [
+        kept.name]
+    # The variable comes back for the pages a worker runs next.
+    build._execute(str(edition), student=True)
+    assert build.os.environ[build.MUST_PASS] == "1"
+
+
 def test_the_longest_pages_start_first_and_the_benchmark_page_runs_alone_in_full():
     names = [str(nb.relative_to(build.ROOT)) for nb in build.chapters()]
     assert build.ALONE <= set(names)  # the page still exists under that name

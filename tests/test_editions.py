@@ -1,8 +1,6 @@
 """The exercise and solution editions: current, plain Markdown, linked, and run end to end."""
 
-import hashlib
 import json
-import os
 import re
 from pathlib import Path
 
@@ -167,10 +165,11 @@ def test_a_good_chapter_converts(tmp_path, monkeypatch):
 COLAB_CHAPTERS = ["01_autoencoder", "03_vae"]
 
 
-# Executed exercise editions, kept like the quick site's chapters: by the edition's text and its
-# build key (the library it imports, the profile, the data), so a run with none of those changed
-# checks the outputs of the run that did, and executes nothing.
-RUNS = ROOT / "_build" / "exercise-runs"
+# Executed exercise editions, kept like the quick site's chapters, where make test's build
+# (--exercises) runs them beside the chapters: by the edition's text and its build key (the
+# library it imports, the profile, the data), so a run with none of those changed checks the
+# outputs of the run that did, and executes nothing.
+RUNS = ROOT / "_build" / "test-site" / "_build" / build.RUNS
 
 
 def run(path, tmp_path):
@@ -178,19 +177,13 @@ def run(path, tmp_path):
 
     The outputs of its last run are reused while nothing it depends on changed (RUNS).
     """
-    digest = hashlib.sha256(path.read_bytes() + build.key(path).encode()).hexdigest()[:16]
-    kept = RUNS / f"{path.stem}-{digest}.ipynb"
+    kept = build.exercise_run(path, RUNS)
     if kept.exists():
         return outputs_text(nbformat.read(kept, as_version=4))
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(notebook, timeout=900, kernel_name="python3",
                    resources={"metadata": {"path": str(tmp_path)}}).execute()
-    RUNS.mkdir(parents=True, exist_ok=True)
-    for stale in RUNS.glob(f"{path.stem}-*.ipynb"):  # only the newest run is kept
-        stale.unlink(missing_ok=True)
-    partial = kept.with_suffix(f".{os.getpid()}.tmp")
-    nbformat.write(notebook, partial)
-    os.replace(partial, kept)  # whole or not at all
+    build.keep_run(notebook, kept)
     return outputs_text(notebook)
 
 
