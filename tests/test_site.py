@@ -148,6 +148,8 @@ def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_pa
         assert not raw, f"math left as raw TeX: {raw[:3]}"
         text = page.inner_text("article")
         assert not re.search(r"\\\(|\\\[|\$\$|\\frac|\\mathcal", text), "raw TeX in the text"
+        warned = re.findall(r"\b\w*Warning: .{0,80}", text)
+        assert not warned, f"a library's warning printed on the page: {warned[:2]}"
         broken = page.evaluate("""() => Array.from(document.images)
             .filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src.slice(0, 80))""")
         assert not broken, f"images that did not load: {broken}"
