@@ -23,6 +23,7 @@ are kept for the tests to check.
 import argparse
 import ast
 import concurrent.futures
+import contextlib
 import datetime
 import hashlib
 import json
@@ -186,10 +187,12 @@ def _execute(path, student=False):
 
     notebook = nbformat.read(path, as_version=4)
     must_pass = os.environ.pop(MUST_PASS, None) if student else None
+    folder = (tempfile.TemporaryDirectory() if student
+              else contextlib.nullcontext(str(Path(path).parent)))
     try:
-        with tempfile.TemporaryDirectory() as empty:
-            result = single_nb_execution(notebook, cwd=empty if student else str(Path(path).parent),
-                                         timeout=_timeout(), allow_errors=False)
+        with folder as cwd:
+            result = single_nb_execution(notebook, cwd=cwd, timeout=_timeout(),
+                                         allow_errors=False)
     finally:
         if must_pass is not None:
             os.environ[MUST_PASS] = must_pass

@@ -166,9 +166,9 @@ COLAB_CHAPTERS = ["01_autoencoder", "03_vae"]
 
 
 # Executed exercise editions, kept like the quick site's chapters, where make test's build
-# (--exercises) runs them beside the chapters: by the edition's text and its build key (the
-# library it imports, the profile, the data), so a run with none of those changed checks the
-# outputs of the run that did, and executes nothing.
+# (--exercises) runs them after the chapters, in the same pool: by the edition's text and its
+# build key (the library it imports, the profile, the data), so a run with none of those changed
+# checks the outputs of the run that did, and executes nothing.
 RUNS = ROOT / "_build" / "test-site" / "_build" / build.RUNS
 
 
