@@ -70,7 +70,7 @@ test: $(STAMP) $(SITE_STAMP)
 	$(PYTEST) -m "not slow" tests --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900 $(NOTEBOOKS); status=$$?; kill $$tail; exit $$status
 
-# Whole chapters again under other conditions, about 4 minutes: three chapters trained twice
+# Whole chapters again under other conditions, about 4½ minutes: three chapters trained twice
 # from empty model caches and once with another seed (same seed, same numbers), the exercise
 # editions in a Colab-like environment, chapter 3 on MNIST, the faces chapters on a CelebA
 # folder, the instructor's command on two chapters.
