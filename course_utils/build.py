@@ -296,8 +296,8 @@ def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE, profile="full", exercis
             todo.append(_name(nb))
     together, alone = schedule(todo, profile)
     # After the pages: an exercise edition loads the models its chapter's page trains.
-    students = {_name(e): exercise_run(e, runs) for e in exercises
-                if not exercise_run(e, runs).exists()}
+    kept = {_name(e): exercise_run(e, runs) for e in exercises}
+    students = {name: path for name, path in kept.items() if not path.exists()}
     together += schedule(list(students), profile)[0]
     failed = []
     for names, workers in ((together, jobs), (alone, 1)):
