@@ -61,7 +61,7 @@ READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
 # the chapters; in the quick profile (a preview, and make test's site) beside them.
 ALONE = {"book/appendix_benchmarks.ipynb"}
 # Longest first, so that the two workers finish together (each profile's cold build's seconds,
-# roughly: in full, 450 to 570 s, 240 to 290 and 110 to 125; the others 1 to 50).
+# roughly; in full, those of benchmarks/results/full_book_cold.json, which a test holds it to).
 LONGEST_FIRST = {
     "full": ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
              "book/04_kl_divergence.ipynb", "book/06_latent_arithmetic.ipynb"],
