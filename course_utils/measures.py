@@ -59,6 +59,11 @@ def unevenness(shares, expected=None):
     return float(0.5 * np.abs(shares - expected).sum())
 
 
+def class_unevenness(classes, n_classes=10):
+    """Return the unevenness of a set of class labels: their shares' distance from even."""
+    return unevenness(np.bincount(np.asarray(classes), minlength=n_classes) / len(classes))
+
+
 # --- Limitation 2: no distribution to sample from ----------------------------------------------
 
 
@@ -93,6 +98,21 @@ def ks_distance(values):
     after = np.arange(1, n + 1) / n - cdf  # the staircase above the curve
     before = cdf - np.arange(0, n) / n  # the curve above the staircase
     return float(max(after.max(), before.max()))
+
+
+def lilliefors_critical(n, level=0.95, n_sim=2000, seed=0):
+    """Return the KS distance from a Normal shape that n Normal draws stay below level of the time.
+
+    The draws are standardised with their own mean and standard deviation, as ``ks_shape``
+    does, and that fit brings the sample closer to the Normal than the ordinary KS test's
+    critical value assumes (Lilliefors, 1967): this simulates the right one.
+    """
+    rng = np.random.default_rng(seed)
+    distances = np.empty(n_sim)
+    for i in range(n_sim):
+        x = rng.standard_normal(n)
+        distances[i] = ks_distance((x - x.mean()) / x.std())
+    return float(np.quantile(distances, level))
 
 
 # --- Limitation 3: gaps --------------------------------------------------------------------------
@@ -168,15 +188,16 @@ def lines(z, labels, n_pairs, n_steps, seed=0):
 def line_test(z_ref, z_held, labels, decoder, judge, threshold, n_pairs=200, n_steps=8, seed=0):
     """Measure straight lines between held-out codes: how much lies in gaps, and decodes how.
 
-    Returns the share of line points in gaps, the share of lines that cross a gap, and the
-    judge's mean atypicality of the images decoded from points in gaps and from points near
-    the data (the ends included).
+    Returns, for each line, whether it crosses a gap; the share of line points in gaps, the
+    share of lines that cross a gap, and the judge's mean atypicality of the images decoded
+    from points in gaps and from points near the data (the ends included).
     """
     points, _ = lines(z_held, labels, n_pairs, n_steps, seed)
     flat = points.reshape(-1, points.shape[-1])
     gaps = in_gap(z_ref, flat, threshold).reshape(points.shape[:2])
     atypical = judge.atypicality(latent.decode_grid(decoder, flat)).reshape(points.shape[:2])
-    return {"line_gap_share": float(gaps.mean()),
+    return {"crossing": gaps.any(axis=1),  # one per line: does it cross a gap?
+            "line_gap_share": float(gaps.mean()),
             "lines_crossing": float(gaps.any(axis=1).mean()),
             "line_gap_atypicality": float(atypical[gaps].mean()) if gaps.any() else float("nan"),
             "line_data_atypicality": float(atypical[~gaps].mean())}
@@ -187,7 +208,7 @@ def line_test(z_ref, z_held, labels, decoder, judge, threshold, n_pairs=200, n_s
 
 def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, points,
                 n_classes=10, quantile=0.95):
-    """Measure the three limitations of a latent space; return a dict of numbers.
+    """Measure the three limitations of a latent space; return its numbers and per-sample values.
 
     z_ref:           codes that stand for "the data" (e.g. of the training images)
     z_held:          codes of other real images x_held, labelled y_held; for a VAE, draws from
@@ -205,9 +226,20 @@ def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, 
     # "Realistic": no more atypical to the judge than almost all reconstructions of real images.
     on_data, sampled = judge.atypicality(reconstructions), judge.atypicality(samples)
     realistic = sampled <= np.quantile(on_data, quantile)
-    generated = np.bincount(judge.classes(samples), minlength=n_classes) / len(points)
-    real = judge.features(x_held)
+    judged = judge.classes(samples)
+    generated = np.bincount(judged, minlength=n_classes) / len(points)
+    real, sample_features = judge.features(x_held), judge.features(samples)
     return {
+        # Per sample (or per code), for comparisons with an interval (course_utils.compare):
+        "region_classes": np.asarray(y_held)[nearest(z_held, points)[1]],
+        "judged_classes": judged,
+        "codes": np.asarray(z_held),
+        "in_gap": gaps,
+        "realistic": realistic,
+        "samples": samples,
+        "sample_features": sample_features,
+        "real_features": real,
+        # The numbers of chapter 2's table:
         "area_shares": areas,
         "generated_shares": generated,
         "area_unevenness": unevenness(areas),
@@ -223,9 +255,20 @@ def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, 
         "realistic_fraction": float(realistic.mean()),
         "realistic_in_gaps": float(realistic[gaps].mean()) if gaps.any() else float("nan"),
         "separation": separation(on_data, sampled[gaps]) if gaps.any() else float("nan"),
-        "fid_samples": frechet(judge, samples, real),
+        "fid_samples": frechet_distance(sample_features, real),
         "fid_reconstructions": frechet(judge, reconstructions, real),
     }
+
+
+def sharpness(images):
+    """Return each image's mean squared difference between neighbouring pixels.
+
+    Edges make neighbouring pixels differ; a blurred image, whose edges are smeared over several
+    pixels, scores lower than the same image sharp.
+    """
+    x = np.asarray(images, dtype="float64")
+    across, down = np.diff(x, axis=2) ** 2, np.diff(x, axis=1) ** 2
+    return (across.reshape(len(x), -1).mean(axis=1) + down.reshape(len(x), -1).mean(axis=1)) / 2
 
 
 def frechet(judge, images, real_features):

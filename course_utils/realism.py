@@ -129,6 +129,14 @@ class Judge:
         return self._tree.query(self.features(images))[0]
 
 
+BAR = 0.9  # the AUC a judge must reach against noise and against blends to be trusted
+
+
+def trusted(validation):
+    """Return whether a judge's validation (validate's AUCs) meets the bar for its verdicts."""
+    return min(validation["noise"], validation["blends of two classes"]) >= BAR
+
+
 def validate(judge, images, labels, seed=0):
     """Return how well the judge tells real images from made-up ones: an AUC per kind.
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from course_utils import chapter
+from course_utils.compare import NO_CLEAR_DIFFERENCE
 
 BOOK = Path(__file__).parents[1] / "book"
 CHAPTERS = sorted(BOOK.glob("[0-9][0-9]_*.ipynb"))
@@ -50,14 +51,40 @@ def word_choices(tree):
     return pairs
 
 
+def comparisons(tree):
+    """Return the words= of every compare(...) call: a literal pair, a name, or None (default)."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "compare":
+            words = next((k.value for k in node.keywords if k.arg == "words"), None)
+            try:
+                found.append(None if words is None else ast.literal_eval(words))
+            except ValueError:  # a name defined in the chapter, e.g. LOWER_IS_BETTER
+                found.append(ast.unparse(words))
+    return found
+
+
 CHOICES = {path.stem: (grade_scales(ast.parse(code(path))), word_choices(ast.parse(code(path))))
            for path in CHAPTERS}
+COMPARISONS = {path.stem: comparisons(ast.parse(code(path))) for path in CHAPTERS}
 
 
 def test_the_chapters_choose_their_comparison_words_from_the_numbers():
     scales = sum(len(s) for s, _ in CHOICES.values())
     pairs = sum(len(p) for _, p in CHOICES.values())
-    assert scales >= 10 and pairs >= 10, (scales, pairs)  # the checks below are not vacuous
+    compared = sum(len(c) for c in COMPARISONS.values())
+    # The checks below are not vacuous: words from scales, from two-way choices, and every
+    # comparison between two measurements from compare.compare, with its interval.
+    assert scales >= 5 and pairs >= 5 and compared >= 15, (scales, pairs, compared)
+
+
+@pytest.mark.parametrize("name", [p.stem for p in CHAPTERS])
+def test_every_comparison_can_say_either_way_or_neither(name):
+    for words in COMPARISONS[name]:
+        if words is None or isinstance(words, str):  # the default, or a pair named in the code
+            continue
+        assert len(words) == 2 and words[0] != words[1], f"{name}: {words}"
+        assert NO_CLEAR_DIFFERENCE not in words, f"{name}: {words}"
 
 
 @pytest.mark.parametrize("name", [p.stem for p in CHAPTERS])

@@ -154,6 +154,39 @@ def test_limitations_on_a_known_latent_space():
     assert result["fid_samples"] > 1.0  # a uniform box is not two blobs
     table = measures.limitations_table({"model": result})
     assert list(table.index) == list(measures.LABELS.values())
+    # The per-sample values give back the table's numbers, for comparisons with an interval.
+    assert measures.class_unevenness(result["region_classes"], 2) == pytest.approx(
+        result["area_unevenness"])
+    assert measures.class_unevenness(result["judged_classes"], 2) == pytest.approx(
+        result["generated_unevenness"])
+    assert result["in_gap"].mean() == pytest.approx(result["gap_fraction"])
+    assert result["realistic"].mean() == pytest.approx(result["realistic_fraction"])
+    assert measures.frechet_distance(result["sample_features"], result["real_features"]) == (
+        pytest.approx(result["fid_samples"]))
+
+
+def test_class_unevenness_counts_labels():
+    assert measures.class_unevenness([0, 1, 2, 3], n_classes=4) == pytest.approx(0.0)
+    assert measures.class_unevenness([1, 1, 1, 1], n_classes=2) == pytest.approx(0.5)
+
+
+def test_the_lilliefors_bound_is_tighter_than_the_ordinary_one_and_matches_its_table():
+    from scipy import stats
+
+    n = 1000
+    critical = measures.lilliefors_critical(n, n_sim=1000, seed=0)
+    assert critical < stats.kstwo.ppf(0.95, n)  # a fitted sample lies closer to the Normal
+    assert critical == pytest.approx(0.886 / np.sqrt(n), rel=0.08)  # Lilliefors' large-n value
+
+
+def test_sharpness_falls_with_blur():
+    from scipy import ndimage
+
+    rng = np.random.default_rng(0)
+    images = (rng.random((5, 16, 16, 1)) > 0.5).astype("float32")
+    blurred = ndimage.gaussian_filter(images, sigma=(0, 1.5, 1.5, 0))
+    assert np.all(measures.sharpness(blurred) < measures.sharpness(images))
+    assert measures.sharpness(np.ones((2, 8, 8, 1))).tolist() == [0.0, 0.0]
 
 
 def test_lines_join_codes_of_different_classes():
