@@ -190,9 +190,15 @@ def line_test(z_ref, z_held, labels, decoder, judge, threshold, n_pairs=200, n_s
 
     Returns, for each line, whether it crosses a gap; the share of line points in gaps, the
     share of lines that cross a gap, and the judge's mean atypicality of the images decoded
-    from points in gaps and from points near the data (the ends included).
+    from points in gaps and from points near the data. Only the points between the ends count:
+    the ends are held-out codes, and a share of those lie in "gaps" by the threshold's own
+    definition (its quantile), which would count as crossings of lines that cross nothing.
     """
+    if n_steps < 3:
+        raise ValueError(f"n_steps={n_steps}: a line needs at least 3 points, one between its "
+                         "ends.")
     points, _ = lines(z_held, labels, n_pairs, n_steps, seed)
+    points = points[:, 1:-1]  # the interior
     flat = points.reshape(-1, points.shape[-1])
     gaps = in_gap(z_ref, flat, threshold).reshape(points.shape[:2])
     atypical = judge.atypicality(latent.decode_grid(decoder, flat)).reshape(points.shape[:2])
@@ -207,14 +213,18 @@ def line_test(z_ref, z_held, labels, decoder, judge, threshold, n_pairs=200, n_s
 
 
 def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, points,
-                n_classes=10, quantile=0.95):
+                n_classes=10, quantile=0.95, realistic_cut=None):
     """Measure the three limitations of a latent space; return its numbers and per-sample values.
 
     z_ref:           codes that stand for "the data" (e.g. of the training images)
     z_held:          codes of other real images x_held, labelled y_held; for a VAE, draws from
                      its encoder (the aggregate posterior, which sampling must match)
-    reconstructions: the decoder's images of x_held, the yardstick of "realistic"
+    reconstructions: the decoder's images of x_held, the yardstick of "realistic" unless
+                     realistic_cut is given
     points:          latent points drawn the way the model samples
+    realistic_cut:   the atypicality at or below which a sample counts as realistic; give the
+                     same cut to every model compared (each model's own reconstructions would
+                     set a laxer bar for a blurrier model)
     judge:           a realism.Judge, which says what a decoded image shows and how atypical
                      its features are
     """
@@ -225,7 +235,8 @@ def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, 
     samples = latent.decode_grid(decoder, points)
     # "Realistic": no more atypical to the judge than almost all reconstructions of real images.
     on_data, sampled = judge.atypicality(reconstructions), judge.atypicality(samples)
-    realistic = sampled <= np.quantile(on_data, quantile)
+    cut = np.quantile(on_data, quantile) if realistic_cut is None else realistic_cut
+    realistic = sampled <= cut
     judged = judge.classes(samples)
     generated = np.bincount(judged, minlength=n_classes) / len(points)
     real, sample_features = judge.features(x_held), judge.features(samples)

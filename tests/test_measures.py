@@ -163,6 +163,13 @@ def test_limitations_on_a_known_latent_space():
     assert result["realistic"].mean() == pytest.approx(result["realistic_fraction"])
     assert measures.frechet_distance(result["sample_features"], result["real_features"]) == (
         pytest.approx(result["fid_samples"]))
+    # One cut for every model compared: given, it replaces the model's own reconstructions'.
+    cut = measures.limitations(identity, PointJudge(z_ref), z_ref, z_held, y_held, z_held,
+                               z_held, points, n_classes=2, realistic_cut=0.0)
+    assert not cut["realistic"].any()  # no sample sits exactly on a reference point
+    lax = measures.limitations(identity, PointJudge(z_ref), z_ref, z_held, y_held, z_held,
+                               z_held, points, n_classes=2, realistic_cut=np.inf)
+    assert lax["realistic"].all()
 
 
 def test_class_unevenness_counts_labels():
@@ -207,8 +214,23 @@ def test_the_line_test_finds_the_gap_between_two_blobs():
     result = measures.line_test(z_ref, z_held, y_held, identity, PointJudge(z_ref), threshold,
                                 n_pairs=50, n_steps=9, seed=0)
     assert result["lines_crossing"] == 1.0  # every line between the blobs crosses the gap
-    assert 0.5 < result["line_gap_share"] < 0.9
+    assert 0.5 < result["line_gap_share"] < 1.0
     assert result["line_gap_atypicality"] > 5 * result["line_data_atypicality"]
+
+
+def test_a_line_whose_ends_alone_lie_in_gaps_crosses_none():
+    # The data: a dense segment from (-1, 0) to (1, 0). The held-out codes sit 0.5 beyond its
+    # ends, in "gaps" for a threshold of 0.3, and every line between them runs along the data.
+    z_ref = np.stack([np.linspace(-1, 1, 401), np.zeros(401)], axis=1).astype("float32")
+    z_held = np.array([[-1.5, 0.0], [1.5, 0.0]] * 10, "float32")
+    labels = np.arange(20) % 2
+    assert measures.in_gap(z_ref, z_held, 0.3).all()
+    result = measures.line_test(z_ref, z_held, labels, identity, PointJudge(z_ref), 0.3,
+                                n_pairs=5, n_steps=9, seed=0)
+    assert result["lines_crossing"] == 0.0 and result["line_gap_share"] == 0.0
+    assert not result["crossing"].any()
+    with pytest.raises(ValueError, match="n_steps=2"):
+        measures.line_test(z_ref, z_held, labels, identity, PointJudge(z_ref), 0.3, n_steps=2)
 
 
 def test_frechet_distance_matches_the_matrix_square_root_form():
