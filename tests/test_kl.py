@@ -135,3 +135,27 @@ def test_gaussian_fit_kl_is_the_closed_form_of_the_fit():
     expected = kl_closed_form(z.mean(axis=0)[None], np.log(z.var(axis=0))[None])
     assert gaussian_fit_kl(z) == pytest.approx(float(np.asarray(expected)[0]), rel=1e-6)
     assert gaussian_fit_kl(np.random.default_rng(2).standard_normal((20_000, 2))) < 0.01
+
+
+# What chapter 4's prose says about narrowing q, checked over a grid rather than at its examples.
+
+
+def test_narrowing_costs_less_in_kl_q_p_than_in_kl_p_q_for_every_sigma_below_one():
+    sigma = np.geomspace(1e-3, 0.999, 200)[:, None]
+    mu = np.linspace(-3, 3, 13)[None, :]
+    assert np.all(kl_normal(mu, sigma) < kl_normal(0.0, 1.0, mu, sigma))
+
+
+def test_narrowing_cost_grows_without_bound_like_minus_log_sigma():
+    sigma = np.array([0.5, 0.1, 0.01, 1e-4])
+    cost = kl_normal(0.0, sigma)
+    np.testing.assert_allclose(cost, 0.5 * (sigma**2 - 1) - np.log(sigma))
+    assert np.all(np.diff(cost) > 0) and cost[-1] > 8  # -log(1e-4) = 9.2
+    np.testing.assert_allclose(cost[:3], [0.318, 1.808, 4.105], atol=1e-3)
+
+
+def test_a_variance_near_one_costs_about_a_quarter_of_its_squared_shortfall():
+    variance = np.array([0.8, 0.9, 1.1, 1.2])
+    cost = kl_normal(0.0, np.sqrt(variance))  # 1/2 (s2 - 1 - log s2)
+    np.testing.assert_allclose(cost, 0.25 * (variance - 1) ** 2, rtol=0.2)
+    assert kl_normal(0.0, np.sqrt(0.8)) == pytest.approx(0.0116, abs=1e-4)
