@@ -165,3 +165,22 @@ def test_a_generated_standin_is_kept_in_the_cache_and_read_back_alike(tmp_path, 
     np.testing.assert_array_equal(data.synthetic("mnist", seed=5)[0][0], generated[0][0])
     assert stored.stat().st_size > 1000
     datasets._synthetic_cached.cache_clear()
+
+
+def test_a_download_waits_on_a_stalled_network_for_seconds_not_hours(monkeypatch):
+    """keras' urllib download sets no timeout; the loader gives every socket one, then restores."""
+    import socket
+
+    seen = []
+
+    def stalled(*args, **kwargs):
+        seen.append(socket.getdefaulttimeout())
+        raise Exception("URL fetch failure: timed out")  # what a stalled read ends in
+
+    spec = datasets._DATASETS["mnist"]
+    monkeypatch.setitem(datasets._DATASETS, "mnist", (spec[0], stalled, *spec[2:]))
+    before = socket.getdefaulttimeout()
+    with pytest.raises(data.DataUnavailableError, match="timed out"):
+        data.load_mnist(source="real")
+    assert seen == [datasets.DOWNLOAD_TIMEOUT] and 0 < datasets.DOWNLOAD_TIMEOUT <= 60
+    assert socket.getdefaulttimeout() == before

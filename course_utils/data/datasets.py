@@ -8,6 +8,7 @@ import functools
 import gzip
 import hashlib
 import os
+import socket
 import sys
 import tempfile
 import zipfile
@@ -22,6 +23,9 @@ from course_utils.data import clothes, digits, render
 
 SOURCES = settings.SOURCES
 N_TRAIN, N_TEST = 60_000, 10_000
+# Seconds a download may wait on the network for one connection or read: keras' urllib sets
+# none, and a network that accepts and then stalls would hold a chapter for an hour or more.
+DOWNLOAD_TIMEOUT = 30
 
 # name -> (title, keras loader, stand-in generator, class names)
 _DATASETS = {
@@ -67,6 +71,8 @@ def load(name, source="auto", seed=0):
         raise ValueError(f"source must be one of {SOURCES}; got {source!r}.")
     if source == "synthetic":
         return synthetic(name, seed), "synthetic"
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT)
     try:
         return load_real(), "real"
     except Exception as error:  # keras raises a bare Exception on a failed download
@@ -85,6 +91,8 @@ def load(name, source="auto", seed=0):
         print(f"Real {title} is not available: {why}.\n"
               f"Using the procedural {title} stand-in instead (seed {seed}).")
         return synthetic(name, seed), "synthetic"
+    finally:
+        socket.setdefaulttimeout(previous)
 
 
 def damaged_downloads(name):
