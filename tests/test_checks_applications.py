@@ -108,3 +108,28 @@ def test_psnr_of_known_errors_and_noise():
                                atol=0.1)  # 10 log10(1 / 0.1**2)
     with pytest.raises(ValueError, match="shape"):
         reconstruction.psnr(clean, clean[:1])
+
+
+def test_auc_by_sorting_is_the_separation_of_measures_ties_included():
+    from course_utils import measures
+
+    rng = np.random.default_rng(2)
+    for _ in range(5):
+        normal = rng.integers(0, 20, 300).astype(float)  # many ties
+        anomalous = rng.integers(3, 25, 77).astype(float)
+        assert anomaly.auc(normal, anomalous) == pytest.approx(
+            measures.separation(normal, anomalous), abs=1e-12)
+    assert anomaly.auc(np.zeros(5), np.zeros(3)) == 0.5  # a score that ties all: chance
+    assert anomaly.auc([0.0, 1.0], [2.0, 3.0]) == 1.0 and anomaly.auc([2.0], [1.0]) == 0.0
+    with pytest.raises(ValueError, match="at least one"):
+        anomaly.auc([], [1.0])
+
+
+def test_mse_per_image_averages_each_images_pixels():
+    clean = np.zeros((3, 4, 4, 1))
+    restored = clean + np.array([0.1, 0.2, 0.3])[:, None, None, None]
+    np.testing.assert_allclose(reconstruction.mse_per_image(clean, restored), [0.01, 0.04, 0.09])
+    assert reconstruction.mse_per_image(clean, restored).mean() == pytest.approx(
+        reconstruction.mse(clean, restored))
+    with pytest.raises(ValueError, match="shape"):
+        reconstruction.mse_per_image(clean, restored[:2])

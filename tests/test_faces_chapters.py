@@ -46,3 +46,33 @@ def test_both_chapters_train_on_a_celeba_folder_as_given(tmp_path, monkeypatch):
     assert f"Data: CelebA from {folder}: 96 training and 64 test images" in text
     assert "Loaded faces_vae" in text and "Trained faces_vae" not in text
     assert not (cache / celeba.STANDIN_FOLDER).exists()
+
+
+def code_of(path):
+    return "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells
+                     if cell.cell_type == "code")
+
+
+def test_chapter_6_edits_the_attribute_its_measurement_chooses():
+    """No attribute is fixed in the code: None means the run's highest AUC the judge can check."""
+    from course_utils import settings
+
+    attribute = settings.CHAPTERS["06_latent_arithmetic"]["ATTRIBUTE"]
+    assert attribute.default is None
+    assert attribute.rule.check("ATTRIBUTE", None) is None
+    assert attribute.rule.check("ATTRIBUTE", "Eyeglasses") == "Eyeglasses"
+    code = code_of(CH6)
+    assert '"Smiling"' not in code
+    # cfg.ATTRIBUTE is read where the chapter chooses (and says how it chose), nowhere else.
+    assert code.count("cfg.ATTRIBUTE") == 2 and "ATTR = cfg.ATTRIBUTE or judged[0]" in code
+
+
+def test_every_verdict_of_the_faces_chapters_comes_from_an_interval():
+    """The words that compare come from compare(...), the judge's words are withheld on failure."""
+    for path in (CH5, CH6):
+        code = code_of(path)
+        assert "compare(" in code
+        assert '"above" if' not in code and '"below" if' not in code
+    code = code_of(CH6)
+    assert code.count('if features_ok else "withheld"') >= 3
+    assert "judge_ok = bool(passes[ATTR])" in code
