@@ -18,6 +18,8 @@ import os
 import re
 import types
 
+import numpy as np
+
 from course_utils import _quiet, settings
 from course_utils.settings import PROFILES, ParameterError
 
@@ -106,8 +108,11 @@ def glue(name, value, display=False):
     """Record a value for the prose: for the book (MyST-NB glue) and for the editions' paragraphs.
 
     In an edition (Colab has no MyST-NB), a paragraph shown by :func:`show_prose` before its
-    numbers existed is filled in now.
+    numbers existed is filled in now. A NumPy scalar is glued as the Python number it holds: its
+    repr, np.float32(...), is text that the book's number formats cannot read.
     """
+    if isinstance(value, np.generic):
+        value = value.item()
     _GLUED[name] = value
     for waiting in list(_WAITING):
         text, complete = _filled(waiting[0])

@@ -152,3 +152,17 @@ def test_chapters_that_share_a_model_share_its_settings():
         for name in chapters:
             declared = settings.CHAPTERS[name]
             assert all(declared[key] is group[key] for key in group), name
+
+
+def test_a_numpy_scalar_is_glued_as_the_python_number_it_holds(monkeypatch):
+    """np.float32's text is 'np.float32(...)', which no {glue:text}`name:.2f` can format."""
+    import myst_nb
+
+    recorded = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=False:
+                        recorded.update({name: value}))
+    chapter.glue("x", np.float32(0.5) / np.float32(3))
+    chapter.glue("n", np.int64(7))
+    chapter.glue("word", "kept")
+    assert type(recorded["x"]) is float and recorded["x"] == pytest.approx(1 / 6)
+    assert type(recorded["n"]) is int and recorded["word"] == "kept"
