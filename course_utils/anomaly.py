@@ -2,8 +2,7 @@
 
 Chapter 7 scores images by an autoencoder's reconstruction error and by a VAE's negative ELBO;
 a higher score means "less like the training data". The AUC of a score is
-:func:`course_utils.measures.separation`; :func:`auc` is the same number by sorting, fast enough
-to recompute on thousands of bootstrap resamples.
+:func:`course_utils.measures.separation`.
 """
 
 import numpy as np
@@ -22,21 +21,6 @@ def roc_curve(normal, anomalous):
     detections = 1 - np.searchsorted(anomalous, thresholds, side="right") / len(anomalous)
     return np.concatenate([[0.0], false_alarms, [1.0]]), np.concatenate([[0.0], detections,
                                                                          [1.0]])
-
-
-def auc(normal, anomalous):
-    """Return P(an anomalous score > a normal one), ties counted half: the ROC AUC of a score.
-
-    The same number as :func:`course_utils.measures.separation` (the Mann-Whitney U statistic
-    over the number of pairs), counted with a sorted search instead of ranks.
-    """
-    normal = np.sort(np.asarray(normal, np.float64))
-    anomalous = np.asarray(anomalous, np.float64)
-    if normal.size == 0 or anomalous.size == 0:
-        raise ValueError("auc needs at least one normal and one anomalous score.")
-    below = np.searchsorted(normal, anomalous, side="left")  # normal scores under each anomaly
-    ties = np.searchsorted(normal, anomalous, side="right") - below
-    return float((below.sum() + 0.5 * ties.sum()) / (normal.size * anomalous.size))
 
 
 def false_alarm_threshold(normal, rate):

@@ -164,11 +164,17 @@ def nearest_image(images, reference, batch_size=1024):
 def separation(on_data, off_data):
     """Return P(an off-data score > an on-data score), the ROC AUC of a score.
 
-    0.5 means the score cannot tell the two groups apart; 1.0 separates them perfectly.
+    0.5 means the score cannot tell the two groups apart; 1.0 separates them perfectly. Ties
+    count half: the Mann-Whitney U statistic over the number of pairs, counted with a sorted
+    search, fast enough to recompute on thousands of bootstrap resamples.
     """
-    on_data, off_data = np.asarray(on_data), np.asarray(off_data)
-    u = stats.mannwhitneyu(off_data, on_data, alternative="two-sided").statistic
-    return float(u / (len(on_data) * len(off_data)))
+    on_data = np.sort(np.asarray(on_data, np.float64))
+    off_data = np.asarray(off_data, np.float64)
+    if on_data.size == 0 or off_data.size == 0:
+        raise ValueError("separation needs at least one score in each group.")
+    below = np.searchsorted(on_data, off_data, side="left")  # on-data scores under each one
+    ties = np.searchsorted(on_data, off_data, side="right") - below
+    return float((below.sum() + 0.5 * ties.sum()) / (on_data.size * off_data.size))
 
 
 # --- Straight lines between codes -------------------------------------------------------------

@@ -110,19 +110,23 @@ def test_psnr_of_known_errors_and_noise():
         reconstruction.psnr(clean, clean[:1])
 
 
-def test_auc_by_sorting_is_the_separation_of_measures_ties_included():
+def test_separation_by_sorting_is_the_mann_whitney_auc_ties_included():
+    from scipy import stats
+
     from course_utils import measures
 
     rng = np.random.default_rng(2)
     for _ in range(5):
         normal = rng.integers(0, 20, 300).astype(float)  # many ties
         anomalous = rng.integers(3, 25, 77).astype(float)
-        assert anomaly.auc(normal, anomalous) == pytest.approx(
-            measures.separation(normal, anomalous), abs=1e-12)
-    assert anomaly.auc(np.zeros(5), np.zeros(3)) == 0.5  # a score that ties all: chance
-    assert anomaly.auc([0.0, 1.0], [2.0, 3.0]) == 1.0 and anomaly.auc([2.0], [1.0]) == 0.0
+        u = stats.mannwhitneyu(anomalous, normal, alternative="two-sided").statistic
+        assert measures.separation(normal, anomalous) == pytest.approx(
+            u / (len(normal) * len(anomalous)), abs=1e-12)
+    assert measures.separation(np.zeros(5), np.zeros(3)) == 0.5  # a score that ties all: chance
+    assert measures.separation([0.0, 1.0], [2.0, 3.0]) == 1.0
+    assert measures.separation([2.0], [1.0]) == 0.0
     with pytest.raises(ValueError, match="at least one"):
-        anomaly.auc([], [1.0])
+        measures.separation([], [1.0])
 
 
 def test_mse_per_image_averages_each_images_pixels():
