@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts, run as mo
 
 import browser  # noqa: E402
 import faces_pipeline  # noqa: E402
-from course_utils.build import describe_machine  # noqa: E402
+from tools.build import describe_machine  # noqa: E402
 import latent_grid  # noqa: E402
 import training  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 The site is static: an ipywidgets slider there is a picture of a slider. So the chapters also
 show explorers that run in the reader's browser. A trained decoder is exported to ONNX and
-embedded in the page; ONNX Runtime Web, served by the site itself (``course_utils.site``),
+embedded in the page; ONNX Runtime Web, served by the site itself (``tools.assets``),
 decodes whatever point or strength the reader picks. ``site/static/explorers.js`` draws them.
 In Jupyter and Colab the notebook's own widgets do this job; the explorers' cells are tagged
 ``site-only``, and the editions leave them out.

@@ -293,7 +293,7 @@ def _png_with_description(fig):
 def describe_figures_in_notebook():
     """Have each figure's PNG carry its titles (plotting.describe): the site's alt text.
 
-    The site (course_utils.sphinx_site) reads the description back from the PNG; in a plain
+    The site (tools.sphinx_site) reads the description back from the PNG; in a plain
     Python process this does nothing.
     """
     try:

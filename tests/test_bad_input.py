@@ -33,7 +33,8 @@ import pytest
 from keras import layers
 from PIL import Image
 
-from course_utils import cache, chapter, editions, instructor, settings
+from course_utils import cache, chapter, settings
+from tools import editions, instructor
 from course_utils.data import celeba, datasets
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -7,7 +7,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from course_utils import build, chapter, settings
+from course_utils import chapter, settings
+from tools import build
 from course_utils.settings import ParameterError, Setting, integer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -24,6 +25,34 @@ VERSIONS = ("import importlib.metadata as m; "
             "print({p: m.version(p) for p in ('tensorflow', 'numpy', 'keras')})")
 
 
+def build_wheel(home):
+    """Build the course as Colab would get it: a wheel of this checkout instead of GitHub's.
+
+    Built from a copy, since setuptools writes build/ and *.egg-info into the folder it builds
+    and the other worker may be building the same checkout at the same moment.
+    """
+    source = home / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        "__pycache__", ".venv", "_build", "node_modules", ".git", "*.egg-info", "editions"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+                    "--no-build-isolation", "-w", home / "wheel", source], check=True)
+    (wheel,) = (home / "wheel").glob("course_utils-*.whl")
+    return wheel
+
+
+def test_colab_installs_the_library_the_chapters_import_and_no_build_tool(tmp_path):
+    """The wheel holds course_utils alone: build, editions, instructor and site stay in tools/."""
+    with zipfile.ZipFile(build_wheel(tmp_path)) as archive:
+        names = archive.namelist()
+    packages = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(
+        (".dist-info", ".data"))}
+    print("The Colab install holds:", *sorted(n for n in names if n.endswith(".py")), sep="\n  ")
+    assert packages == {"course_utils"}
+    assert "course_utils/chapter.py" in names and "course_utils/models.py" in names
+    assert not any(Path(n).stem in ("build", "editions", "instructor", "assets", "sphinx_site")
+                   for n in names)
+
+
 @pytest.fixture(scope="module")
 def colab(tmp_path_factory):
     """Return the kernel name of a fresh Colab-like environment, and its python."""
@@ -34,17 +63,7 @@ def colab(tmp_path_factory):
     python = venv / "bin" / "python"
     subprocess.run([uv, "pip", "install", "--quiet", "--offline", "--python", python, "-r",
                     ROOT / "tests" / "colab-preinstalled.txt"], check=True)
-    # The course as Colab would get it: a wheel of this checkout instead of GitHub's, built
-    # from a copy, since setuptools writes build/ and *.egg-info into the folder it builds and
-    # the other worker may be building the same checkout at the same moment.
-    source = home / "source"
-    shutil.copytree(ROOT / "course_utils", source / "course_utils",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    for name in ("pyproject.toml", "README.md"):
-        shutil.copy(ROOT / name, source / name)
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
-                    "--no-build-isolation", "-w", home / "wheel", source], check=True)
-    (wheel,) = (home / "wheel").glob("course_utils-*.whl")
+    wheel = build_wheel(home)
     stub = home / "stub" / "google" / "colab"
     stub.mkdir(parents=True)
     (stub / "__init__.py").write_text('"""What the course checks for: running in Colab."""\n')

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import build, editions
+from tools import build, editions
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [path.stem for path in editions.chapters()]

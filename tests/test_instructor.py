@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from course_utils import instructor, settings
-from course_utils.instructor import InstructorError
+from course_utils import settings
+from tools import instructor
+from tools.instructor import InstructorError
 
 # --- Refused before anything runs ----------------------------------------------------------------
 
@@ -193,7 +194,7 @@ def test_force_replaces_the_runs_in_a_used_folder(tiny_book, tmp_path):
 def test_two_real_chapters_in_the_quick_profile(tmp_path):
     """The command as an instructor types it, on two chapters of the book, made small."""
     out = tmp_path / "dry-run"
-    command = [sys.executable, "-m", "course_utils.instructor", "run", "--out", str(out),
+    command = [sys.executable, "-m", "tools.instructor", "run", "--out", str(out),
                "--profile", "quick", "appendix_data", "04",
                "-p", "N_TRAIN", "300", "-p", "N_TEST", "100", "-p", "04:N_MC", "1000",
                "-p", "appendix_data:N_FACES", "64"]

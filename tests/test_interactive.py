@@ -9,7 +9,8 @@ import keras
 import numpy as np
 import pytest
 
-from course_utils import editions, interactive, models
+from course_utils import interactive, models
+from tools import editions
 
 ort = pytest.importorskip("onnxruntime")
 

@@ -11,7 +11,7 @@ import papermill
 import pytest
 import yaml
 
-from course_utils import build
+from tools import build
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "chapter_template.ipynb"

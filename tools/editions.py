@@ -1,7 +1,7 @@
 """The chapters' editions for Colab: exercises and solutions, generated from book/.
 
-    python -m course_utils.editions            write every edition (``make editions``)
-    python -m course_utils.editions --check    say which editions are stale; exit 1 if any
+    python -m tools.editions            write every edition (``make editions``)
+    python -m tools.editions --check    say which editions are stale; exit 1 if any
 
 The book's chapters are written in MyST for Jupyter Book; Colab renders plain Markdown only. Each
 chapter gets two notebooks under ``editions/``:
@@ -427,7 +427,7 @@ def _glue_patterns(cells):
 
 def main(argv=None):
     """Write the editions, or with --check report the stale ones; exit 1 on a problem."""
-    parser = argparse.ArgumentParser(prog="python -m course_utils.editions",
+    parser = argparse.ArgumentParser(prog="python -m tools.editions",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if an edition differs from the generator's")

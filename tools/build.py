@@ -17,7 +17,7 @@ it measures the machine for the published page. With ``--exercises`` (make test'
 exercise editions run too, after the pages in the same pool, as a student's would; their runs
 are kept for the tests to check.
 
-    python -m course_utils.build        (what `make book` runs)
+    python -m tools.build        (what `make book` runs)
 """
 
 import argparse
@@ -36,7 +36,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from course_utils import site
+import yaml
+
+from tools import assets
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "course_utils"
@@ -53,9 +55,10 @@ MUST_PASS = "COURSE_CHECKS_MUST_PASS"
 # Files or folders a page runs or reads that no import shows: the benchmark page runs
 # benchmarks/.
 READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
-         "book/intro.ipynb": ["benchmarks/results"],  # the cold build's record
+         "book/intro.ipynb": ["benchmarks/results", "_toc.yml"],  # the cold build, the chapters
          # runs the instructor's command (all of the library), on chapters 3 and 4
-         "book/instructor.ipynb": ["course_utils", "book/03_vae.ipynb",
+         "book/instructor.ipynb": ["course_utils", "tools/instructor.py", "tools/build.py",
+                                   "book/03_vae.ipynb",
                                    "book/04_kl_divergence.ipynb"]}
 # Pages that time the machine: in the full profile (the published numbers) they run alone, after
 # the chapters; in the quick profile (a preview, and make test's site) beside them.
@@ -70,18 +73,20 @@ LONGEST_FIRST = {
               "book/06_latent_arithmetic.ipynb"]}
 
 
+def _toc():
+    """Return _toc.yml, read."""
+    return yaml.safe_load((ROOT / "_toc.yml").read_text())
+
+
 def chapters():
     """Return the notebooks the table of contents lists, in order."""
-    lines = (ROOT / "_toc.yml").read_text().splitlines()
-    names = [line.split("file:", 1)[1].strip() for line in lines if "file:" in line]
+    names = [entry["file"] for part in _toc()["parts"] for entry in part["chapters"]]
     return [ROOT / f"{name}.ipynb" for name in names if (ROOT / f"{name}.ipynb").exists()]
 
 
 def root_page():
     """Return the book's first page (_toc.yml's root), if it is a notebook, else None."""
-    lines = (ROOT / "_toc.yml").read_text().splitlines()
-    name = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("root:"))
-    path = ROOT / f"{name}.ipynb"
+    path = ROOT / f"{_toc()['root']}.ipynb"
     return path if path.exists() else None
 
 
@@ -377,8 +382,8 @@ def main(argv=None):
         print(f"  {name}: {state}")
     start = time.perf_counter()
     try:
-        site.vendor()
-    except site.SiteError as error:
+        assets.vendor()
+    except assets.SiteError as error:
         print(error)
         return 1
     if (build / "html").is_dir() and not (build / "html" / "_static").is_dir():
