@@ -182,23 +182,22 @@ def test_exercise_editions_run_after_the_pages_as_students_would_and_are_kept(tm
 def test_the_longest_pages_start_first_and_the_benchmark_page_runs_alone_in_full():
     names = [str(nb.relative_to(build.ROOT)) for nb in build.chapters()]
     assert build.ALONE <= set(names)  # the page still exists under that name
-    for profile in ("full", "quick"):
-        assert set(build.LONGEST_FIRST[profile]) <= set(names), profile
-    together, alone = build.schedule(names, "full")
-    assert together[:2] == ["book/05_faces.ipynb", "book/03_vae.ipynb"]
+    seconds = {"book/03_vae.ipynb": 500, "book/05_faces.ipynb": 900, "book/01_autoencoder.ipynb": 9}
+    together, alone = build.schedule(names, seconds, "full")
+    assert together[:3] == ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/01_autoencoder.ipynb"]
+    assert together[3:] == [n for n in names if n not in seconds and n not in build.ALONE]
     assert alone == sorted(build.ALONE) and set(together) | set(alone) == set(names)
-    # The recorded cold build agrees: every page started first took longer than any other.
-    record = json.loads((build.ROOT / "benchmarks" / "results" / "full_book_cold.json").read_text())
-    seconds = {f"book/{page}.ipynb": s for page, s in record["after_s"].items()}
-    first = build.LONGEST_FIRST["full"]
-    assert min(seconds[n] for n in first) > max(seconds[n] for n in together if n not in first)
-    # The quick profile's benchmarks are a preview: beside the chapters, first (the longest).
-    together, alone = build.schedule(names, "quick")
-    assert together[0] == "book/appendix_benchmarks.ipynb" and alone == []
-    assert sorted(together) == sorted(names)
-    # The rest keep the book's order.
-    rest = [n for n in together if n not in build.LONGEST_FIRST["quick"]]
-    assert rest == [n for n in names if n in rest]
+    # The quick profile's benchmarks are a preview: beside the chapters.
+    together, alone = build.schedule(names, seconds, "quick")
+    assert alone == [] and sorted(together) == sorted(names)
+    # An exercise edition ranks as its chapter's page.
+    editions = ["editions/exercises/01_autoencoder.ipynb", "editions/exercises/03_vae.ipynb"]
+    assert build.schedule(editions, seconds)[0] == editions[::-1]
+
+
+def test_a_fresh_clone_orders_the_pages_by_the_cold_builds_record(tmp_path):
+    seconds = build.last_seconds(tmp_path / "no-cache-yet")
+    assert {"book/05_faces.ipynb", "book/03_vae.ipynb"} <= set(seconds)
 
 
 def test_missing_site_scripts_are_named_with_the_fix(tmp_path):
@@ -220,8 +219,6 @@ def test_the_site_scripts_are_copied_from_the_pinned_packages(tmp_path):
     copied = site.vendor(tmp_path / "static", modules)
     assert sorted(p.relative_to(tmp_path / "static").as_posix() for p in copied) == sorted(
         site.VENDOR)
-    lock = json.loads((build.ROOT / "site" / "package-lock.json").read_text())
-    assert lock["packages"]["node_modules/onnxruntime-web"]["version"] == "1.30.0"  # pinned
 
 
 def test_the_instructor_page_is_keyed_by_the_library_it_runs_as_a_command(monkeypatch):

@@ -63,14 +63,10 @@ READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
 # Pages that time the machine: in the full profile (the published numbers) they run alone, after
 # the chapters; in the quick profile (a preview, and make test's site) beside them.
 ALONE = {"book/appendix_benchmarks.ipynb"}
-# Longest first, so that the two workers finish together (each profile's cold build's seconds,
-# roughly; in full, those of benchmarks/results/full_book_cold.json, which a test holds it to).
-LONGEST_FIRST = {
-    "full": ["book/05_faces.ipynb", "book/03_vae.ipynb", "book/07_applications.ipynb",
-             "book/04_kl_divergence.ipynb", "book/06_latent_arithmetic.ipynb"],
-    "quick": ["book/appendix_benchmarks.ipynb", "book/03_vae.ipynb",
-              "book/07_applications.ipynb", "book/instructor.ipynb", "book/appendix_data.ipynb",
-              "book/06_latent_arithmetic.ipynb"]}
+# The fresh clone's guess at each page's seconds (a full cold build's record), until the build
+# folder's own cache holds the times of its last run: the longest start first, so that the two
+# workers finish together.
+COLD_RECORD = ROOT / "benchmarks" / "results" / "full_book_cold.json"
 
 
 def _toc():
@@ -258,19 +254,23 @@ def refresh_static(html):
     return copied
 
 
-def schedule(names, profile="full"):
+def schedule(names, seconds, profile="full"):
     """Return (the pages to run side by side, longest first; those to run alone, after them).
 
-    An exercise edition ranks as its chapter's page.
+    ``seconds`` maps a page to its last run's time; an exercise edition ranks as its chapter's
+    page, and pages of unknown time keep the book's order, after the others.
     """
     alone = [n for n in names if n in ALONE] if profile == "full" else []
-    first = LONGEST_FIRST[profile]
+    return sorted((n for n in names if n not in alone),
+                  key=lambda n: -(seconds.get(f"book/{Path(n).name}") or 0)), alone
 
-    def rank(name):
-        page = f"book/{Path(name).name}"
-        return first.index(page) if page in first else len(first)
 
-    return sorted((n for n in names if n not in alone), key=rank), alone
+def last_seconds(cache_path=JUPYTER_CACHE):
+    """Return each page's seconds in its last execution here, else in the cold build's record."""
+    record = json.loads(COLD_RECORD.read_text())["after_s"]
+    seconds = {f"book/{page}.ipynb": s for page, s in record.items()}
+    seconds.update({name: s for name, (_, s) in executed(cache_path).items() if s is not None})
+    return seconds
 
 
 def _name(path):
@@ -299,11 +299,12 @@ def execute(notebooks, jobs=2, cache_path=JUPYTER_CACHE, profile="full", exercis
             cache.match_cache_notebook(nbformat.read(nb, as_version=4))
         except KeyError:
             todo.append(_name(nb))
-    together, alone = schedule(todo, profile)
+    seconds = last_seconds(cache_path)
+    together, alone = schedule(todo, seconds, profile)
     # After the pages: an exercise edition loads the models its chapter's page trains.
     kept = {_name(e): exercise_run(e, runs) for e in exercises}
     students = {name: path for name, path in kept.items() if not path.exists()}
-    together += schedule(list(students), profile)[0]
+    together += schedule(list(students), seconds, profile)[0]
     failed = []
     for names, workers in ((together, jobs), (alone, 1)):
         if not names:
