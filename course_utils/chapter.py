@@ -7,7 +7,7 @@ A chapter's first code cells are its ``parameters`` (literals; papermill overrid
     cfg = chapter.setup("01_autoencoder", globals())
 
 :func:`setup` imports TensorFlow without its start-up log noise, checks every parameter against
-the chapter's declaration in :mod:`course_utils.settings`, fills the sizes the profile chooses,
+the chapter's rules in :mod:`course_utils.settings`, fills the sizes the profile chooses,
 seeds every random generator and says what the run will do. Nothing here imports TensorFlow at
 module level, so this import is quiet itself.
 """
@@ -24,6 +24,9 @@ from course_utils import _quiet, settings
 from course_utils.settings import PROFILES, ParameterError
 
 PROFILE_ENV = "COURSE_PROFILE"
+# Where this environment variable is 1, a check that does not pass raises (course_utils.checks);
+# defined here, not in checks.core, so that the build tools read it without loading Keras.
+MUST_PASS = "COURSE_CHECKS_MUST_PASS"
 _PARAMETER_NAME = re.compile(r"^[A-Z][A-Z0-9_]*$")
 
 
@@ -42,13 +45,13 @@ def setup(chapter, namespace):
                              f"{chapter} before its set-up cell.")
     profile = resolve_profile(namespace["PROFILE"])
     values = {}
-    for name, setting in declared.items():
+    for name, rule in declared.items():
         if name == "PROFILE":
             continue
         value = namespace[name]
-        if value is None and setting.full is not None:
-            value = setting.profile_value(profile)
-        values[name] = setting.rule.check(name, value)
+        if value is None and rule.full is not None:
+            value = getattr(rule, profile)  # the profile's size: rule.full or rule.quick
+        values[name] = rule.check(name, value)
     _quiet.import_tensorflow_quietly()
     seed_everything(values["SEED"])
     from course_utils import progress  # imports Keras: after the quiet TensorFlow import
@@ -67,7 +70,7 @@ _SET_UP = set()  # the chapters set up in this process
 
 
 def _refuse_unknown(chapter, namespace, declared):
-    """Raise a ParameterError for an upper-case name the chapter does not declare (a typo).
+    """Raise a ParameterError for an upper-case name the chapter has no rule for (a typo).
 
     Checked on the chapter's first set-up only: a rerun after later cells have defined
     constants of their own (STEPS, ...) must not mistake them for parameters.

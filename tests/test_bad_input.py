@@ -33,7 +33,7 @@ import pytest
 from keras import layers
 from PIL import Image
 
-from course_utils import cache, chapter, settings
+from course_utils import cache, chapter
 from tools import editions, instructor
 from course_utils.data import celeba, datasets
 
@@ -50,8 +50,8 @@ def case(*phrases, raises=None):
 
 
 def parameters(name, **changes):
-    """Return a chapter's parameters cell as a namespace: the declared defaults, changed."""
-    return {**{k: s.default for k, s in settings.declared(name).items()}, **changes}
+    """Return a chapter's parameters cell as a namespace: the cell's defaults, changed."""
+    return {**instructor.cell_defaults(name), **changes}
 
 
 # --- Parameters -----------------------------------------------------------------------------------
@@ -414,9 +414,9 @@ def read_only(folder, monkeypatch):
             refuse(path)
         return real_mkdir(path, *args, **kwargs)
 
-    def mkdtemp(*args, dir=None, **kwargs):
+    def mkdtemp(suffix=None, prefix=None, dir=None):  # TemporaryDirectory passes all three
         refuse(dir or "")
-        return real_mkdtemp(*args, dir=dir, **kwargs)
+        return real_mkdtemp(suffix, prefix, dir)
 
     monkeypatch.setattr(pathlib.Path, "mkdir", mkdir)
     monkeypatch.setattr(tempfile, "mkdtemp", mkdtemp)

@@ -1,15 +1,16 @@
-"""The start of every chapter: its declared settings, profiles, parameter checks, seeding."""
+"""The start of every chapter: its parameters and their rules, profiles, checks, seeding."""
 
 import ast
 from pathlib import Path
 
 import nbformat
 import numpy as np
+import papermill
 import pytest
 
 from course_utils import chapter, settings
 from tools import build
-from course_utils.settings import ParameterError, Setting, integer
+from course_utils.settings import ParameterError, integer
 
 ROOT = Path(__file__).resolve().parents[1]
 # Every page that runs with parameters; the front page (intro) only reads the book's files.
@@ -18,10 +19,10 @@ NOTEBOOKS = {path.stem: path for path in [*(ROOT / "book").glob("*.ipynb"),
              if path != build.root_page()}
 TEST = {  # a chapter of its own, for these tests
     **settings.COMMON,
-    "EPOCHS": settings.sized(integer(1, 100), "epochs", 10, 1),
-    "N": settings.sized(integer(1, 60_000), "images", 60_000, 2_000),
-    "SOURCE": Setting(settings.choice("auto", "real", "synthetic"), "auto", "data"),
-    "BETA": Setting(settings.number(0, 10), 1.0, "weight"),
+    "EPOCHS": integer(1, 100, full=10, quick=1),
+    "N": integer(1, 60_000, full=60_000, quick=2_000),
+    "SOURCE": settings.choice("auto", "real", "synthetic"),
+    "BETA": settings.number(0, 10),
 }
 
 
@@ -116,21 +117,22 @@ def parameters_cell(path):
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
-def test_every_notebook_has_its_declared_parameters_cell(name):
-    """The parameters cell is written from settings.py, so the two cannot drift apart."""
-    assert name in settings.CHAPTERS, f"declare {name}'s settings in course_utils/settings.py"
-    source = parameters_cell(NOTEBOOKS[name])
-    assert source == settings.parameters_cell(name), (
-        f"{name}'s parameters cell differs from its declaration; paste "
-        f"settings.parameters_cell({name!r}) into it")
-    values = {node.targets[0].id: ast.literal_eval(node.value)
-              for node in ast.parse(source).body}  # literals only: papermill overrides them
-    for setting_name, setting in settings.CHAPTERS[name].items():
-        value = values[setting_name]
-        if value is None and setting.full is not None:
-            value = setting.full
-        if setting_name != "PROFILE":
-            setting.rule.check(setting_name, value)  # every default is allowed
+def test_every_parameter_has_a_rule_that_its_default_passes(name):
+    """The cell holds each default and note, settings.py each rule: no parameter goes unchecked."""
+    cell = papermill.inspect_notebook(str(NOTEBOOKS[name]))
+    rules = settings.CHAPTERS.get(name, {})
+    assert list(cell) == list(rules), (f"give each parameter of {name}'s cell one rule in "
+                                       "course_utils/settings.py, in the cell's order")
+    notes = parameters_cell(NOTEBOOKS[name]).replace("\n# ", " ")  # a note may wrap
+    for key, rule in rules.items():
+        default = ast.literal_eval(cell[key]["default"])  # literals only: papermill overrides them
+        if rule.full is None:
+            rule.check(key, default)
+            continue
+        assert default is None, f"{name}: {key} has the profiles' sizes, so its default is None"
+        assert f"(full {rule.full:,}, quick {rule.quick:,})" in notes, f"{name}: {key}'s note"
+        for size in (rule.full, rule.quick):
+            rule.check(key, size)
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))
@@ -145,7 +147,7 @@ def test_every_notebook_starts_with_the_short_set_up(name):
         assert "hide-cell" in cell.metadata.get("tags", []), "collapse the plumbing on the site"
 
 
-def test_chapters_that_share_a_model_share_its_settings():
+def test_chapters_that_share_a_model_share_its_rules():
     """Chapters 2 and 3 load chapter 1's model, chapter 6 chapter 5's: one declaration each."""
     for group, chapters in ((settings.AUTOENCODER, ("01_autoencoder", "02_limitations",
                                                     "03_vae")),

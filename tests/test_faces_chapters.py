@@ -56,11 +56,12 @@ def code_of(path):
 def test_chapter_6_edits_the_attribute_its_measurement_chooses():
     """No attribute is fixed in the code: None means the run's highest AUC the judge can check."""
     from course_utils import settings
+    from tools import instructor
 
-    attribute = settings.CHAPTERS["06_latent_arithmetic"]["ATTRIBUTE"]
-    assert attribute.default is None
-    assert attribute.rule.check("ATTRIBUTE", None) is None
-    assert attribute.rule.check("ATTRIBUTE", "Eyeglasses") == "Eyeglasses"
+    assert instructor.cell_defaults("06_latent_arithmetic")["ATTRIBUTE"] is None
+    rule = settings.CHAPTERS["06_latent_arithmetic"]["ATTRIBUTE"]
+    assert rule.check("ATTRIBUTE", None) is None
+    assert rule.check("ATTRIBUTE", "Eyeglasses") == "Eyeglasses"
     code = code_of(CH6)
     assert '"Smiling"' not in code
     # cfg.ATTRIBUTE is read where the chapter chooses (and says how it chose), nowhere else.

@@ -48,14 +48,13 @@ def test_refused_before_anything_runs(case, tmp_path):
     assert not out.exists()  # nothing created
 
 
-def test_allowed_values_come_from_the_chapters_declarations(monkeypatch):
-    rule = settings.CHAPTERS["03_vae"]["BETA"].rule
+def test_allowed_values_come_from_the_chapters_rules(monkeypatch):
+    rule = settings.CHAPTERS["03_vae"]["BETA"]
     assert instructor.check_parameter("03_vae", "BETA", 2) == 2.0
     with pytest.raises(InstructorError, match=rule.describe()):
         instructor.check_parameter("03_vae", "BETA", 5_000)
-    stricter = {**settings.CHAPTERS["03_vae"],
-                "BETA": settings.Setting(settings.number(0, 4), 1.0, "beta")}
-    monkeypatch.setitem(settings.CHAPTERS, "03_vae", stricter)  # a new declaration ...
+    stricter = {**settings.CHAPTERS["03_vae"], "BETA": settings.number(0, 4)}
+    monkeypatch.setitem(settings.CHAPTERS, "03_vae", stricter)  # a new rule ...
     with pytest.raises(InstructorError, match="from 0 to 4"):  # ... is what the command checks
         instructor.check_parameter("03_vae", "BETA", 5)
 
@@ -133,8 +132,7 @@ def tiny_book(tmp_path, monkeypatch):
         GLUE + 'glue("square", X * X)\nglue("word", "a word is not a number")'])
     _notebook(folder / "92_broken.ipynb", [
         "PROFILE = None", "y = 1", 'raise ValueError("the chapter broke here")', "z = 2"])
-    chapters = {"91_square": {"PROFILE": settings.COMMON["PROFILE"],
-                              "X": settings.Setting(settings.number(0, 10), 2.0, "a number")},
+    chapters = {"91_square": {"PROFILE": settings.COMMON["PROFILE"], "X": settings.number(0, 10)},
                 "92_broken": {"PROFILE": settings.COMMON["PROFILE"]}}
     monkeypatch.setattr(settings, "CHAPTERS", {**settings.CHAPTERS, **chapters})
     monkeypatch.setattr(instructor, "book_chapters", lambda: list(chapters))

@@ -7,8 +7,9 @@
     python -m tools.instructor run --out runs/students --edition exercises 03
 
 Every chapter runs through papermill into the output folder (never into ``book/``). Before
-anything runs, every chapter name, parameter name and value is checked against the chapters'
-own declarations in :mod:`course_utils.settings`; a mistake is refused with what is allowed.
+anything runs, every chapter name, parameter name and value is checked: the names against the
+chapter's parameters cell, the values against its rules in :mod:`course_utils.settings`; a
+mistake is refused with what is allowed.
 At the end ``summary.md`` and ``summary.csv`` hold, per run, the status, the wall time, the data
 and sizes the run used and the numbers it glued (read back from the executed notebook); a swept
 chapter gets a plot of its numbers against the swept value. A failed chapter does not stop the
@@ -105,15 +106,23 @@ def parse_value(text):
         return text
 
 
+def cell_defaults(chapter):
+    """Return the chapter's parameters cell as {name: default}, read by papermill."""
+    import papermill
+
+    found = papermill.inspect_notebook(str(EDITIONS["source"] / f"{chapter}.ipynb"))
+    return {name: ast.literal_eval(p["default"]) for name, p in found.items()}
+
+
 def check_parameter(chapter, name, value):
-    """Return value as the chapter's declaration wants it; refuse an unknown name or bad value."""
-    declared = settings.declared(chapter)
-    if name not in declared:
-        near = difflib.get_close_matches(name, declared, n=1)
+    """Return value as the chapter's rule wants it; refuse an unknown name or bad value."""
+    names = list(cell_defaults(chapter))
+    if name not in names:
+        near = difflib.get_close_matches(name, names, n=1)
         hint = f" Did you mean {near[0]}?" if near else ""
         raise InstructorError(f"{chapter} has no parameter {name}.{hint} Its parameters are "
-                              f"{', '.join(declared)}.")
-    rule = declared[name].rule
+                              f"{', '.join(names)}.")
+    rule = settings.declared(chapter)[name]
     try:
         return rule.check(name, value)
     except settings.ParameterError:
@@ -163,13 +172,12 @@ def plan(chapters, profile, overrides, sweeps, edition, out):
     given = {chapter: {"PROFILE": profile} for chapter in selected}
     for target, text in overrides:
         chapter, name = _split_target(target)
-        targets = [chapter] if chapter else [c for c in selected if name in
-                                             settings.declared(c)]
+        targets = [chapter] if chapter else [c for c in selected if name in cell_defaults(c)]
         if chapter and chapter not in selected:
             raise InstructorError(f"-p {target}: {chapter} is not among the chapters to run "
                                   f"({', '.join(selected)}).")
         if not targets:
-            names = sorted({n for c in selected for n in settings.declared(c)})
+            names = sorted({n for c in selected for n in cell_defaults(c)})
             near = difflib.get_close_matches(name, names, n=1)
             hint = f" Did you mean {near[0]}?" if near else ""
             raise InstructorError(f"No chapter to run has a parameter {name}.{hint} Their "
