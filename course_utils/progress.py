@@ -1,127 +1,101 @@
-"""Training progress: a line in the notebook, updated in place, and one per epoch on the terminal.
+"""Training progress: tqdm's bar in the notebook, and its line per epoch on the kernel's terminal.
 
-Keras' own ``verbose=2`` prints a line per epoch into the notebook, pages of them on the site for a
-long training. ``Progress`` shows a single line that it rewrites as training goes (the site keeps
-its final state) and writes each epoch, with the chapter's name, to the terminal that runs the
-kernel (``make book``, ``make test``, papermill), so a long build is never silent.
+The bar is tqdm's text in one output of the cell, rewritten in place: the executed notebook
+keeps its final state, which the site shows. Not tqdm's notebook widget, which is dead on a
+static page, nor text on stdout, which the site shows as one line per flush. Each epoch's line
+also goes, with the chapter's name, to the terminal that runs the kernel (`make book`).
 
     model.fit(x, x, epochs=5, batch_size=128, verbose=0, callbacks=[Progress(len(x))])
 """
 
-import io
 import os
 import sys
 import time
 
 import keras
+from tqdm.std import tqdm
 
-try:
-    from IPython import get_ipython
-    from IPython.display import display
-except ImportError:  # outside IPython: the terminal line only
-    get_ipython = display = None
-
-UPDATE_EVERY_S = 2.0  # the notebook's line is rewritten at most this often within an epoch
-BAR_WIDTH = 20  # characters of the notebook's progress bar
 CHAPTER = {"name": None}  # set by chapter.setup, so that terminal lines say which chapter runs
 
 
-class _Line(str):
-    """A line of text that a notebook shows as it is, without quotes."""
-
-    def __repr__(self):
-        return str(self)
-
-
 class Progress(keras.callbacks.Callback):
-    """Report epochs, images per second and the time left; images: images per epoch, if known."""
+    """Show a bar in a notebook and write each epoch to the terminal; images: per epoch."""
 
     def __init__(self, images=None, name=None, terminal=True):
         super().__init__()
         self.images, self.name, self.terminal = images, name, terminal
-        self.handle = None
 
     def on_train_begin(self, logs=None):
-        self.start = self.epoch_start = self.shown = time.perf_counter()
-        self.epochs, self.steps = self.params.get("epochs", 1), self.params.get("steps")
-        self.done_epochs, self.last = 0, ""
-        if in_notebook():
-            self.handle = display(self._bar(0, 0, {}), display_id=True)
+        self.start, self.steps = time.perf_counter(), self.params.get("steps")
+        self.meter = {"total": self.params["epochs"] * (self.images or 1), "unit_scale": True,
+                      "unit": " images" if self.images else " epochs"}
+        notebook = in_notebook()
+        self.bar = tqdm(**self.meter, desc=self.name or self.model.name, mininterval=2,
+                        file=CellOutput() if notebook else None, disable=not notebook)
 
     def on_epoch_begin(self, epoch, logs=None):
-        self.epoch_start = time.perf_counter()
+        self.epoch = epoch
 
     def on_train_batch_end(self, batch, logs=None):
-        now = time.perf_counter()
-        if self.handle is not None and now - self.shown >= UPDATE_EVERY_S:
-            self.shown = now
-            self.handle.update(self._bar(self.done_epochs, batch + 1, logs or {}))
+        if self.steps:
+            self.bar.update(self.done(self.epoch + (batch + 1) / self.steps) - self.bar.n)
 
     def on_epoch_end(self, epoch, logs=None):
-        self.done_epochs = epoch + 1
-        line = self._line(self.done_epochs, 0, logs or {})
-        if self.handle is not None:
-            self.handle.update(self._bar(self.done_epochs, 0, logs or {}))
+        logs = logs or {}
+        main = "total_loss" if "total_loss" in logs else "loss"
+        postfix = " · ".join([f"epoch {epoch + 1}/{self.params['epochs']}"] + [
+            f"{key} {float(logs[key]):.4g}" for key in (main, f"val_{main}") if key in logs])
+        self.bar.set_postfix_str(postfix, refresh=False)
+        self.bar.update(self.done(epoch + 1) - self.bar.n)
         if self.terminal:
-            chapter = CHAPTER["name"]
-            to_terminal(f"  [{chapter}] {line}" if chapter else f"  {line}")
+            chapter = f"[{CHAPTER['name']}] " if CHAPTER["name"] else ""
+            to_terminal("  " + chapter + tqdm.format_meter(
+                self.done(epoch + 1), elapsed=time.perf_counter() - self.start,
+                prefix=self.name or self.model.name, postfix=postfix, **self.meter))
 
-    def _fraction(self, epochs_done, steps_done):
-        """Return the share of the training done."""
-        return (epochs_done + (steps_done / self.steps if self.steps else 0)) / self.epochs
+    def on_train_end(self, logs=None):
+        self.bar.close()
 
-    def _bar(self, epochs_done, steps_done, logs):
-        """Return the notebook's line: a bar of the share done, then the progress line."""
-        filled = round(BAR_WIDTH * self._fraction(epochs_done, steps_done))
-        return _Line("█" * filled + "░" * (BAR_WIDTH - filled) + "  "
-                     + self._line(epochs_done, steps_done, logs))
+    def done(self, epochs):
+        """Return the bar's count after this many epochs: images, else epochs."""
+        return round(epochs * (self.images or 1))
 
-    def _line(self, epochs_done, steps_done, logs):
-        """Return the progress line: model, epoch, losses, speed, time spent and left."""
-        elapsed = time.perf_counter() - self.start
-        name = self.name or getattr(self.model, "name", "model")
-        fraction = self._fraction(epochs_done, steps_done)
-        parts = [name, f"epoch {min(epochs_done + (steps_done > 0), self.epochs)}/{self.epochs}"]
-        main = next((k for k in ("total_loss", "loss") if k in logs), None)
-        parts += [f"{key} {float(logs[key]):.4g}" for key in (main, f"val_{main}")
-                  if key in logs]
-        if fraction > 0 and self.images:
-            parts.append(f"{self.images * self.epochs * fraction / elapsed:,.0f} images/s")
-        parts.append(f"{elapsed:.0f} s")
-        if 0 < fraction < 1:
-            parts.append(f"about {elapsed * (1 - fraction) / fraction:.0f} s left")
-        return _Line(" · ".join(parts))
+
+class CellOutput:
+    """A file for tqdm: one output of the running cell, showing the last line written."""
+
+    def __init__(self):
+        from IPython.display import display
+        self.handle = display({"text/plain": ""}, raw=True, display_id=True)
+
+    def write(self, text):
+        if text.strip():  # tqdm writes "\r" + the line, and a closing "\n"
+            self.handle.update({"text/plain": text.strip()}, raw=True)
 
 
 def to_terminal(line):
-    """Write a line to the terminal that runs this process, not into the notebook's output.
+    """Write a line to the kernel's terminal (or to $COURSE_PROGRESS_LOG), not the notebook.
 
-    In a Jupyter kernel, sys.stderr sends what it is given to the notebook; its fileno() is a
-    copy of the terminal's own stderr, which the kernel keeps for its log. Where a runner hides
-    that (nbval sends its kernels' stderr to /dev/null), it names a file in COURSE_PROGRESS_LOG
-    that it shows instead (`make test` follows it with tail).
+    A kernel's sys.stderr goes into the notebook, but its fileno() is a copy of the terminal's.
+    Where a runner hides that (nbval sends it to /dev/null), COURSE_PROGRESS_LOG names a file
+    it shows instead (`make test` follows it with tail).
     """
     data = (line + "\n").encode("utf-8", "replace")
     log = os.environ.get("COURSE_PROGRESS_LOG")
     if log:
-        # One write with O_APPEND: lines of kernels running side by side never mix.
-        fd = os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
+        with open(log, "ab", buffering=0) as file:  # one appending write: lines never mix
+            file.write(data)
         return
     try:
         os.write(sys.stderr.fileno(), data)
-    except (AttributeError, OSError, io.UnsupportedOperation, ValueError):
-        sys.__stderr__.write(line + "\n")
-        sys.__stderr__.flush()
+    except (AttributeError, OSError, ValueError):  # no fileno (io.UnsupportedOperation is both)
+        print(line, file=sys.__stderr__, flush=True)
 
 
 def in_notebook():
-    """Return whether this process is a Jupyter kernel that can show a line and update it."""
-    shell = get_ipython() if get_ipython is not None else None
-    return shell is not None and getattr(shell, "kernel", None) is not None
+    """Return whether this process is a Jupyter kernel, whose stdout goes into the notebook."""
+    ipython = sys.modules.get("IPython")
+    return ipython is not None and getattr(ipython.get_ipython(), "kernel", None) is not None
 
 
 def set_chapter(name):

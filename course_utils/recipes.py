@@ -4,23 +4,24 @@ A chapter teaches a model by building, compiling and fitting it in its own cells
 chapter that needs the same model calls the recipe here, which does exactly what the teaching
 chapter did (same seed, builder, optimizer and fit) and therefore finds the teaching chapter's
 model in the cache (:mod:`course_utils.cache`), or trains the same one. Defaults are the
-book's settings (:mod:`course_utils.settings`). Under several GPUs the recipes mirror the model
-(:mod:`course_utils.distribute`); nothing else here knows about devices.
+book's parameters. Under several GPUs the recipes mirror the model (:mod:`.distribute`).
 """
 
+import inspect
 import math
 
 import keras
 import numpy as np
 
-from course_utils import cache, distribute, models, realism, settings
+from course_utils import cache, distribute, models, realism
 from course_utils.progress import Progress
 from course_utils.data import celeba
 
-SEED = settings.COMMON["SEED"].default
-BATCH_SIZE = settings.AUTOENCODER["BATCH_SIZE"].default
-LEARNING_RATE = settings.LEARNING_RATE
-FACES = {name: setting.default for name, setting in settings.FACES.items()}
+# The book's defaults, from the chapters' parameters cells (tests/test_recipes.py compares them).
+SEED = 42
+BATCH_SIZE = 128  # chapter 1's
+LEARNING_RATE = 0.001  # Adam's step size for every Fashion-MNIST model of the course
+FACES = {"LATENT_DIM": 200, "BETA": 0.2, "BATCH_SIZE": 32, "LEARNING_RATE": 0.001}  # chapter 5's
 
 
 def data_id(name, used, n_train, seed):
@@ -28,18 +29,30 @@ def data_id(name, used, n_train, seed):
     return {"dataset": name, "used": used, "n_train": int(n_train), "seed": int(seed)}
 
 
-def _shown(verbose, images):
-    """Return fit's keyword arguments: a progress line (verbose) or silence, never Keras' log."""
+def _progress_arguments(verbose, images):
+    """Return fit's keyword arguments: our progress bar (verbose) or silence, never Keras' log."""
     return {"verbose": 0, "callbacks": [Progress(images)] if verbose else []}
 
 
-def _build(seed, build):
-    """Seed, then build(replicas) under the strategy: the compiled model, ready to train."""
+def _load_or_train(name, build, fit, seed, cache_dir, **settings):
+    """Seed, build(replicas) under the strategy, then load the cached weights or fit(model)."""
     keras.utils.set_random_seed(seed)  # the same weights and batches whoever trains it
     strategy = distribute.strategy()
     with strategy.scope():
         model = build(strategy.num_replicas_in_sync)
-    return model
+    return cache.load_or_train(name, model, fit, cache_dir, seed=seed, **settings)
+
+
+def _fit_stream(model, root, n_train, n_test, epochs, batch_size, seed, verbose, attributes=None):
+    """Fit model on ROOT's first n_train faces, one pass an epoch; validate on the next n_test."""
+    train, test = celeba.load_celeba_split(root, n_train, n_test, attributes,
+                                           batch_size=batch_size, seed=seed)
+    # Endless streams cut into epochs, so that a finite dataset's end logs no "input ran out of
+    # data"; the stream shuffles itself.
+    return model.fit(train.repeat(), steps_per_epoch=math.ceil(n_train / batch_size),
+                     epochs=epochs, validation_data=test.repeat(),
+                     validation_steps=math.ceil(n_test / batch_size), shuffle=False,
+                     **_progress_arguments(verbose, n_train))
 
 
 def autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=2, seed=SEED,
@@ -49,19 +62,19 @@ def autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=
     ``x_train`` and ``x_val`` are 32x32x1 model inputs (floats in [0, 1]); ``data`` is
     :func:`data_id` of x_train. Chapters 2 and 3 call this with chapter 1's settings.
     """
-    return _fit_to_reproduce("conv_autoencoder", models.build_autoencoder, latent_dim, x_train,
-                             x_val, data, epochs, batch_size, seed, cache_dir, verbose)
+    return _autoencoder("conv_autoencoder", models.build_autoencoder, latent_dim, x_train, x_val,
+                        data, epochs, batch_size, seed, cache_dir, verbose)
 
 
 def dense_autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=32,
                       seed=SEED, cache_dir=None, verbose=True):
     """Return (autoencoder, encoder, decoder, history): chapter 1's fully connected one."""
-    return _fit_to_reproduce("dense_autoencoder", models.build_dense_autoencoder, latent_dim,
-                             x_train, x_val, data, epochs, batch_size, seed, cache_dir, verbose)
+    return _autoencoder("dense_autoencoder", models.build_dense_autoencoder, latent_dim, x_train,
+                        x_val, data, epochs, batch_size, seed, cache_dir, verbose)
 
 
-def _fit_to_reproduce(name, builder, latent_dim, x_train, x_val, data, epochs, batch_size, seed,
-                      cache_dir, verbose):
+def _autoencoder(name, builder, latent_dim, x_train, x_val, data, epochs, batch_size, seed,
+                 cache_dir, verbose):
     """Train an autoencoder of builder's with chapter 1's calls; return it, its parts, history."""
     def build(replicas):
         model = builder(latent_dim, input_shape=x_train.shape[1:])[0]
@@ -70,10 +83,10 @@ def _fit_to_reproduce(name, builder, latent_dim, x_train, x_val, data, epochs, b
 
     def fit(model):
         return model.fit(x_train, x_train, validation_data=(x_val, x_val), epochs=epochs,
-                         batch_size=batch_size, **_shown(verbose, len(x_train)))
+                         batch_size=batch_size, **_progress_arguments(verbose, len(x_train)))
 
-    model, history = cache.load_or_train(name, _build(seed, build), fit, cache_dir, data=data,
-                                         epochs=epochs, batch_size=batch_size, seed=seed)
+    model, history = _load_or_train(name, build, fit, seed, cache_dir, data=data, epochs=epochs,
+                                    batch_size=batch_size)
     return model, model.get_layer("encoder"), model.get_layer("decoder"), history
 
 
@@ -96,11 +109,10 @@ def vae(x_train, x_val, data, epochs, latent_dim=2, beta=1.0, dense=False, batch
 
     def fit(model):
         return model.fit(x_train, validation_data=(x_val,), epochs=epochs,
-                         batch_size=batch_size, **_shown(verbose, len(x_train)))
+                         batch_size=batch_size, **_progress_arguments(verbose, len(x_train)))
 
-    return cache.load_or_train("dense_vae" if dense else "vae", _build(seed, build), fit,
-                               cache_dir, data=data, epochs=epochs, batch_size=batch_size,
-                               seed=seed)
+    return _load_or_train("dense_vae" if dense else "vae", build, fit, seed, cache_dir, data=data,
+                          epochs=epochs, batch_size=batch_size)
 
 
 def judge(x_train, y_train, data, epochs, batch_size=BATCH_SIZE, seed=SEED, cache_dir=None,
@@ -120,11 +132,12 @@ def judge(x_train, y_train, data, epochs, batch_size=BATCH_SIZE, seed=SEED, cach
     def fit(model):
         inputs, targets = realism.training_set(x_train, np.asarray(y_train), seed)
         return model.fit(inputs, targets, epochs=epochs, batch_size=batch_size,
-                         **_shown(verbose, len(inputs)))
+                         **_progress_arguments(verbose, len(inputs)))
 
-    return cache.load_or_train("judge", _build(seed, build), fit, cache_dir, data=data,
-                               epochs=epochs, batch_size=batch_size, seed=seed,
-                               examples=cache.function_code(realism.training_set))
+    examples = [inspect.getsource(function) for function in
+                (realism.training_set, realism.blur, realism.blends, realism.noise)]
+    return _load_or_train("judge", build, fit, seed, cache_dir, data=data, epochs=epochs,
+                          batch_size=batch_size, examples=examples)
 
 
 def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], beta=FACES["BETA"],
@@ -134,7 +147,7 @@ def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], bet
 
     Trains on the first n_train images of ROOT (file-name order), reshuffled every epoch, and
     validates on the next n_test (``celeba.load_celeba_split``). The key holds the folder's
-    identity (``celeba.dataset_id``), so chapter 6, with chapter 5's settings, finds its model.
+    identity (``celeba.split_id``), so chapter 6, with chapter 5's settings, finds its model.
     """
     def build(replicas):
         model = distribute.for_replicas(models.build_faces_vae(latent_dim, beta), replicas)
@@ -142,18 +155,11 @@ def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], bet
         return model
 
     def fit(model):
-        train, test = celeba.load_celeba_split(root, n_train, n_test, batch_size=batch_size,
-                                               seed=seed)
-        # Endless streams cut into epochs of known length: one pass over the training faces
-        # per epoch, and no "input ran out of data" warning at the end of a finite dataset.
-        return model.fit(train.repeat(), steps_per_epoch=math.ceil(n_train / batch_size),
-                         epochs=epochs, validation_data=test.repeat(),
-                         validation_steps=math.ceil(n_test / batch_size), shuffle=False,
-                         **_shown(verbose, n_train))  # the stream shuffles itself
+        return _fit_stream(model, root, n_train, n_test, epochs, batch_size, seed, verbose)
 
     data = celeba.split_id(root, n_train, n_test)
-    return cache.load_or_train("faces_vae", _build(seed, build), fit, cache_dir, data=data,
-                               epochs=epochs, batch_size=batch_size, seed=seed)
+    return _load_or_train("faces_vae", build, fit, seed, cache_dir, data=data, epochs=epochs,
+                          batch_size=batch_size)
 
 
 def attribute_classifier(root, attributes, n_train, n_test, epochs, batch_size=64,
@@ -173,13 +179,9 @@ def attribute_classifier(root, attributes, n_train, n_test, epochs, batch_size=6
         return model
 
     def fit(model):
-        train, test = celeba.load_celeba_split(root, n_train, n_test, attributes,
-                                               batch_size=batch_size, seed=seed)
-        return model.fit(train.repeat(), steps_per_epoch=math.ceil(n_train / batch_size),
-                         epochs=epochs, validation_data=test.repeat(),
-                         validation_steps=math.ceil(n_test / batch_size), shuffle=False,
-                         **_shown(verbose, n_train))  # the stream shuffles itself
+        return _fit_stream(model, root, n_train, n_test, epochs, batch_size, seed, verbose,
+                           attributes)
 
     data = {**celeba.split_id(root, n_train, n_test), "attributes": attributes}
-    return cache.load_or_train("attribute_classifier", _build(seed, build), fit, cache_dir,
-                               data=data, epochs=epochs, batch_size=batch_size, seed=seed)
+    return _load_or_train("attribute_classifier", build, fit, seed, cache_dir, data=data,
+                          epochs=epochs, batch_size=batch_size)

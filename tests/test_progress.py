@@ -30,31 +30,17 @@ def test_terminal_gets_one_line_per_epoch_with_chapter_speed_and_time_left(capfd
     finally:
         progress.set_chapter(None)
     out, err = capfd.readouterr()
-    assert out == ""  # outside a notebook nothing is printed as a display repr
+    assert out == ""  # outside a notebook there is no bar
     lines = err.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith("  [03_vae] tiny · epoch 1/3 · loss ")
-    assert "val_loss" in lines[0] and "images/s" in lines[0] and "s left" in lines[0]
-    assert lines[-1].startswith("  [03_vae] tiny · epoch 3/3")
-    assert "left" not in lines[-1]  # finished: no estimate
+    assert lines[0].startswith("  [03_vae] tiny:  33%") and "64.0/192 [" in lines[0]
+    assert "images/s, epoch 1/3 · loss " in lines[0] and "val_loss" in lines[0]
+    assert lines[-1].startswith("  [03_vae] tiny: 100%") and "epoch 3/3" in lines[-1]
 
 
 def test_terminal_false_writes_nothing(capfd):
     _fit(progress.Progress(images=64, terminal=False), epochs=1)
     assert capfd.readouterr() == ("", "")
-
-
-def test_line_estimates_time_left_from_the_fraction_done():
-    line = progress.Progress(images=100, name="model")
-    line.start = 0.0
-    line.epochs, line.steps = 4, 10
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(progress.time, "perf_counter", lambda: 30.0)
-        text = line._line(1, 5, {"total_loss": 2.5, "val_total_loss": 3.0})
-    # 1.5 of 4 epochs in 30 s: 150 images in 30 s, 50 s left
-    assert text == ("model · epoch 2/4 · total_loss 2.5 · val_total_loss 3 · 5 images/s · 30 s"
-                    " · about 50 s left")
-    assert repr(text) == str(text)  # a notebook shows it without quotes
 
 
 def test_in_notebook_is_false_in_plain_python():
@@ -75,17 +61,8 @@ def test_a_runner_can_collect_the_lines_in_a_file(tmp_path, monkeypatch, capfd):
     assert capfd.readouterr().err == ""
 
 
-def test_the_notebook_line_starts_with_a_bar_of_the_share_done():
-    line = progress.Progress(images=100, name="model")
-    line.start, line.epochs, line.steps = 0.0, 4, 10
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(progress.time, "perf_counter", lambda: 30.0)
-        text = line._bar(2, 0, {"loss": 1.0})
-    assert text.startswith("█" * 10 + "░" * 10 + "  model · epoch 2/4 · loss 1")
-
-
-def test_in_a_kernel_the_line_is_one_display_updated_in_place():
-    """Run in a real kernel: one display output, updated, whose final state is the last epoch."""
+def test_in_a_kernel_the_bar_is_one_output_whose_final_state_stays():
+    """Run in a real kernel: one display output, no widget, ending on the finished bar."""
     import nbformat
     from nbclient import NotebookClient
 
@@ -96,7 +73,7 @@ def test_in_a_kernel_the_line_is_one_display_updated_in_place():
             "      callbacks=[Progress(64, terminal=False)]);")
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
-    outputs = [o for o in notebook.cells[0].outputs if o.output_type == "display_data"]
-    assert len(outputs) == 1  # not a line per epoch: one line, rewritten
-    final = outputs[0]["data"]["text/plain"]
-    assert final.startswith("█" * 20) and "tiny · epoch 3/3" in final and "left" not in final
+    (output,) = notebook.cells[0].outputs  # one output, rewritten: not a line per update
+    assert output.output_type == "display_data" and list(output.data) == ["text/plain"]
+    final = output.data["text/plain"]
+    assert final.startswith("tiny: 100%") and "192/192" in final and "epoch 3/3" in final

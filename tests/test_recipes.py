@@ -1,17 +1,22 @@
 """The book's training recipes: each model trained once, then loaded, by any chapter."""
 
+import ast
 import inspect
 import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
+import papermill
 import pytest
 import tensorflow as tf
 
-from course_utils import distribute, models, recipes, settings
+from course_utils import distribute, models, recipes
 from course_utils.data import celeba, faces
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
 
 
 def tiny_images(n, size=32, seed=0):
@@ -60,18 +65,23 @@ def test_a_vae_tracks_three_losses_and_reloads(tmp_path, size, dense):
     np.testing.assert_allclose(vae(x[:4]), again(x[:4]), rtol=1e-5, atol=1e-6)
 
 
-def test_the_library_defaults_are_the_books_settings():
-    """One source for each setting: the recipes read their defaults from the declarations."""
-    book = {name: setting.default for name, setting in settings.FACES.items()}
+def test_the_library_defaults_are_the_books_parameters():
+    """The recipes' defaults are the values of the chapters' parameters cells."""
+    def book(chapter):
+        cell = papermill.inspect_notebook(str(BOOK / f"{chapter}.ipynb"))
+        return {name: ast.literal_eval(p["default"]) for name, p in cell.items()}
+
     faces_vae = inspect.signature(recipes.faces_vae).parameters
+    chapter_5 = book("05_faces")
     for name in ("LATENT_DIM", "BETA", "BATCH_SIZE", "LEARNING_RATE", "SEED"):
-        assert faces_vae[name.lower()].default == book[name], name
+        assert faces_vae[name.lower()].default == chapter_5[name], name
     builder = inspect.signature(models.build_faces_vae).parameters
-    assert (builder["latent_dim"].default, builder["beta"].default) == (book["LATENT_DIM"],
-                                                                       book["BETA"])
+    assert (builder["latent_dim"].default, builder["beta"].default) == (chapter_5["LATENT_DIM"],
+                                                                       chapter_5["BETA"])
     autoencoder = inspect.signature(recipes.autoencoder).parameters
-    assert autoencoder["batch_size"].default == settings.AUTOENCODER["BATCH_SIZE"].default
-    assert autoencoder["seed"].default == settings.COMMON["SEED"].default
+    chapter_1 = book("01_autoencoder")
+    assert autoencoder["batch_size"].default == chapter_1["BATCH_SIZE"]
+    assert autoencoder["seed"].default == chapter_1["SEED"]
 
 
 @pytest.fixture(scope="module")
