@@ -1,9 +1,17 @@
-"""The course's models: sizes, the Sampling layer, the VAE's losses, and saving."""
+"""The course's models: sizes, the Sampling layer, the VAE's losses, saving, and the models that
+chapters 4 and 7 write on their pages only."""
+
+import json
+import types
+from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
+from keras import layers, ops
 
+from course_utils import kl, models
 from course_utils.kl import kl_closed_form
 from course_utils.models import (
     VAE,
@@ -268,3 +276,78 @@ def assert_same_weights(loaded, saved):
     assert len(loaded.weights) == len(saved.weights)
     for a, b in zip(loaded.get_weights(), saved.get_weights()):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_chapters_classes_are_registered_under_the_packages_name():
+    """Saved models name them so; a page registers its own copy apart (chapter_3>Sampling)."""
+    for cls in (Sampling, VAE, GaussianVAE):
+        assert keras.saving.get_registered_name(cls) == f"course_utils>{cls.__name__}"
+    on_the_page = page("03_vae.ipynb", ["Sampling"])["Sampling"]
+    assert keras.saving.get_registered_name(on_the_page) == "chapter_3>Sampling"
+
+
+# --- The chapters' own models -----------------------------------------------------------------
+
+BOOK = Path(__file__).resolve().parents[1] / "book"
+
+
+def page(chapter, names, **namespace):
+    """Run the code cells of a chapter that define the given names; return the namespace.
+
+    It starts with what the chapters import (keyword arguments add to it or replace it).
+    """
+    cells = ["".join(c["source"]) for c in json.loads((BOOK / chapter).read_text())["cells"]
+             if c["cell_type"] == "code"]
+    namespace = {"__name__": "__main__", "keras": keras, "layers": layers, "ops": ops, "tf": tf,
+                 "np": np, "models": models, "VAE": VAE, "Sampling": Sampling,
+                 "kl_closed_form": kl_closed_form, **namespace}
+    for name in names:
+        (source,) = [s for s in cells if f"def {name}(" in s or f"class {name}(" in s]
+        exec(compile(source, f"<{chapter}:{name}>", "exec"), namespace)
+    return namespace
+
+
+def test_chapter_4s_free_bits_charge_no_kl_below_the_allowance():
+    """With an allowance above every dimension's KL, a step is a step on the reconstruction."""
+    free_bits_vae = page("04_kl_divergence.ipynb", ["FreeBitsVAE"], kl=kl)["FreeBitsVAE"]
+    x = random_images(8, (32, 32, 1))
+    weights = []
+    for build in (lambda: free_bits_vae(*vae_parts(), free_bits=1e6),
+                  lambda: VAE(*vae_parts(), beta=0.0)):
+        model = seeded(0, build)
+        model.compile(optimizer=keras.optimizers.SGD(0.01))
+        keras.utils.set_random_seed(1)  # the same draws z in both steps
+        logs = model.train_step(tf.constant(x))
+        weights.append([w.numpy() for w in model.trainable_weights])
+    for mine, reference in zip(*weights):
+        np.testing.assert_allclose(mine, reference, rtol=1e-5, atol=1e-7)
+    assert float(logs["kl_loss"]) >= 0  # the true KL is still logged
+
+
+def vae_parts():
+    """Return a fresh encoder and decoder of chapter 3's VAE."""
+    vae = build_vae()
+    return vae.encoder, vae.decoder
+
+
+def test_chapter_7s_linear_autoencoder_is_linear():
+    build = page("07_applications.ipynb", ["build_linear_autoencoder"])["build_linear_autoencoder"]
+    model = seeded(0, build, 3)
+    assert [layer.activation.__name__ for layer in model.layers
+            if isinstance(layer, layers.Dense)] == ["linear", "linear"]
+    x = random_images(2, (28, 28, 1))
+    # Linear (affine) in its input: f(a) + f(b) - f(0) = f(a + b).
+    zero = np.zeros_like(x[:1])
+    np.testing.assert_allclose(model(x[:1]) + model(x[1:]) - model(zero), model(x[:1] + x[1:]),
+                               rtol=1e-4, atol=1e-4)
+
+
+def test_chapter_7s_denoising_autoencoder_adds_noise_only_while_training():
+    build = page("07_applications.ipynb", ["build_denoising_autoencoder"],
+                 cfg=types.SimpleNamespace(SEED=0))["build_denoising_autoencoder"]
+    model = seeded(0, build, 4, 0.5)
+    x = random_images(3, (28, 28, 1))
+    encoder, decoder = model.get_layer("encoder"), model.get_layer("decoder")
+    np.testing.assert_allclose(model(x, training=False), decoder(encoder(x)), rtol=1e-5,
+                               atol=1e-6)
+    assert not np.allclose(model(x, training=True), model(x, training=False), atol=1e-3)
