@@ -77,7 +77,7 @@ def test_mistakes_get_their_hint_and_the_reference(name, run):
     assert result is REFERENCE
     assert out.startswith("✗ conv_output_shape"), out
     assert hint in out, out
-    assert "uses the reference course_utils.models.conv_output_shape" in out
+    assert f"uses the reference {REFERENCE.__module__}.conv_output_shape" in out
 
 
 def test_the_check_uses_the_encoders_real_shapes(run):

@@ -12,6 +12,7 @@ The cells of an exercise, and the markers in its answer cell, are described in
 :mod:`tools.editions`, which cuts the answers to their stubs for the students.
 """
 
+import functools
 import os
 import re
 import sysconfig
@@ -22,9 +23,7 @@ from pathlib import Path
 import numpy as np
 from keras import ops
 
-
-# ---------------------------------------------------------------------------------------------
-# The shared mechanism: run a check, turn anything that goes wrong into a printed hint.
+from course_utils.chapter import MUST_PASS
 
 
 class _Hint(Exception):
@@ -44,27 +43,37 @@ def _not_done(what, stub="return None  # your code here"):
     return _NotDone(f"{what}: replace `{stub}` with your code.")
 
 
-def _run_check(name, verify, answer, reference, success):
-    """Run verify(answer); print ✓ or a hint; return the answer if it passed, else the reference."""
-    fallback = (f"The rest of the chapter uses the reference {_qualname(reference)} instead, so "
-                "it still runs. Fix your answer, run its cell, then this one again.")
-    try:
-        verify(answer)
-    except _Caveat as caveat:
-        _say(f"✓ {name}: {success}", f"But: {caveat}", fallback)
-        return reference
-    except _NotDone as hint:
-        return _failed(f"✗ {name} is not done yet. {hint}", fallback, reference)
-    except _Hint as hint:
-        return _failed(f"✗ {name} is not right yet. {hint}", fallback, reference)
-    except Exception as err:  # a bug the checks did not foresee must not stop the chapter
-        return _failed(f"✗ {name}: the check could not test your answer ({_describe(err)}).",
-                       fallback, reference)
-    _say(f"✓ {name}: {success}")
-    return answer
+def _check(name, reference, success, callable_answer=True, reference_name=None):
+    """Make verify(answer), which raises a _Hint on a wrong answer, the check of exercise `name`.
 
+    The check prints ✓ and `success`, or ✗ and the hint, and returns the answer if it passed,
+    else `reference`. A callable_answer is first checked to be one.
+    """
+    fallback = (f"The rest of the chapter uses the reference "
+                f"{reference_name or _qualname(reference)} instead, so it still runs. Fix your "
+                "answer, run its cell, then this one again.")
 
-MUST_PASS = "COURSE_CHECKS_MUST_PASS"
+    def decorate(verify):
+        @functools.wraps(verify)
+        def check(answer):
+            try:
+                if callable_answer:
+                    _need_callable(answer, name)
+                verify(answer)
+            except _Caveat as caveat:
+                _say(f"✓ {name}: {success}", f"But: {caveat}", fallback)
+                return reference
+            except _NotDone as hint:
+                return _failed(f"✗ {name} is not done yet. {hint}", fallback, reference)
+            except _Hint as hint:
+                return _failed(f"✗ {name} is not right yet. {hint}", fallback, reference)
+            except Exception as err:  # a bug the checks did not foresee must not stop the chapter
+                return _failed(f"✗ {name}: the check could not test your answer "
+                               f"({_describe(err)}).", fallback, reference)
+            _say(f"✓ {name}: {success}")
+            return answer
+        return check
+    return decorate
 
 
 def _failed(message, fallback, reference):
@@ -89,11 +98,17 @@ def _qualname(obj):
 
 
 def _call(what, fn, *args, **kwargs):
-    """Call the student's code; turn any exception into a hint that shows it."""
+    """Call the student's code on copies of the arrays; turn any exception into a hint."""
+    args = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
     try:
         return fn(*args, **kwargs)
     except Exception as err:
         raise _Hint(f"{what} raised {_describe(err)}") from None
+
+
+def _numbers(call, fn, *args, what=None, **kwargs):
+    """Return _call(call, fn, ...) as numbers; `what` (the name before "(") names them."""
+    return _as_numbers(_call(call, fn, *args, **kwargs), what or call.split("(")[0])
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -136,10 +151,44 @@ def _as_numbers(out, what):
     if isinstance(out, (str, bytes)):
         raise _Hint(f"{what} returned the text {out!r:.60}; return a tensor or a NumPy array.")
     try:
-        return np.asarray(ops.convert_to_numpy(out), dtype=np.float64)
+        return _as_float(out)
     except Exception:
         raise _Hint(f"{what} returned {_kind(out)}, not numbers; return a tensor or a NumPy "
                     "array.") from None
+
+
+def _first_wrong(outs, cases, reference, mistakes, same):
+    """Return (output, case, expected) of the first case whose output is wrong, or None.
+
+    Before that, raise the hint of the first mistake that fits every case, not only the first
+    that fails: on an easy case two mistakes can give the same numbers, and the later cases tell
+    them apart. Mistakes are computed in float64, whatever the answer's precision.
+    """
+    expected = [_as_float(reference(*case)) for case in cases]
+    wrong = [found for found in zip(outs, cases, expected) if not same(found[0], found[2])]
+    if not wrong:
+        return None
+    for mistake, hint in mistakes:
+        if all(same(got, _as_float(mistake(*map(_as_float64, case))))
+               for got, case in zip(outs, cases)):
+            raise _Hint(hint)
+    return wrong[0]
+
+
+def _close(a, b):
+    """Return whether two arrays have the same shape and agree to float32 accuracy."""
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-4, atol=1e-4)
+
+
+def _as_float(values):
+    """Return a tensor, array or number as a float64 array."""
+    return np.asarray(ops.convert_to_numpy(values), dtype=np.float64)
+
+
+def _as_float64(value):
+    """Return a float array as float64; anything else as it is."""
+    is_float = isinstance(value, np.ndarray) and value.dtype.kind == "f"
+    return value.astype(np.float64) if is_float else value
 
 
 def _show(values):

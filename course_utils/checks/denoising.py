@@ -3,44 +3,24 @@
 import numpy as np
 
 from course_utils import reconstruction
-from course_utils.checks.core import _as_numbers, _call, _Hint, _need_callable, _run_check, _show
+from course_utils.checks.core import _check, _first_wrong, _Hint, _numbers, _show
 
 
-def check_psnr(fn):
-    """Check psnr(clean, restored) against reconstruction.psnr."""
-    success = ("matches the reference on 4 cases: one image with a known error, a batch of "
-               "images each with its own error, a colour batch, and a perfect restoration.")
-    return _run_check("psnr", _verify_psnr, fn, reconstruction.psnr, success)
-
-
-def _psnr_cases():
-    """Return (clean, restored) pairs of float32 image batches, the easiest first."""
-    rng = np.random.default_rng(3)
-    flat = np.full((1, 4, 4, 1), 0.5, "float32")
-    known = (flat, flat + 0.1)  # squared error 0.01 everywhere: exactly 20 dB
-    batch = rng.random((5, 8, 8, 1)).astype("float32")
-    each = (batch, np.clip(batch + rng.normal(0, 1, (5, 1, 1, 1)) * 0.05
-                           * rng.normal(size=batch.shape), 0, 1).astype("float32"))
-    colour = rng.random((3, 6, 6, 3)).astype("float32")
-    coloured = (colour, np.clip(colour + rng.normal(0, 0.2, colour.shape), 0, 1).astype("float32"))
-    return [known, each, coloured, (batch, batch.copy())]
-
-
-def _mse(clean, restored, axes):
+def _mse(clean, restored, axes=(1, 2, 3)):
     return np.mean((np.float64(clean) - restored) ** 2, axis=axes)
 
 
 # Wrong answers students write, as (what it computes, hint); checked in this order.
 _PSNR_MISTAKES = [
-    (lambda c, r: 10 * np.log10(1 / np.mean((np.float64(c) - r) ** 2)) * np.ones(len(c)),
+    (lambda c, r: 10 * np.log10(1 / _mse(c, r, None)) * np.ones(len(c)),
      "You compute one PSNR over the whole batch; compute it per image: average the squared "
      "errors over each image's own pixels (axis=(1, 2, 3)), then take 10 log10(1 / MSE)."),
-    (lambda c, r: 20 * np.log10(1 / np.maximum(_mse(c, r, (1, 2, 3)), 1e-12)),
+    (lambda c, r: 20 * np.log10(1 / np.maximum(_mse(c, r), 1e-12)),
      "The factor is 10 for a ratio of powers (the MSE is a squared error); 20 goes with a "
      "ratio of amplitudes, such as 1 / RMSE."),
-    (lambda c, r: 10 * np.log(1 / np.maximum(_mse(c, r, (1, 2, 3)), 1e-12)),
+    (lambda c, r: 10 * np.log(1 / np.maximum(_mse(c, r), 1e-12)),
      "Decibels use the base-10 logarithm: np.log10, not np.log."),
-    (lambda c, r: 10 * np.log10(np.maximum(_mse(c, r, (1, 2, 3)), 1e-12)),
+    (lambda c, r: 10 * np.log10(np.maximum(_mse(c, r), 1e-12)),
      "Your sign is flipped: PSNR is 10 log10(peak² / MSE) with peak 1, so a smaller error gives "
      "a larger PSNR."),
     (lambda c, r: 10 * np.log10(1 / np.maximum(np.mean(np.abs(np.float64(c) - r), axis=(1, 2, 3)),
@@ -57,27 +37,33 @@ def _same(got, expected):
         (np.abs(got - expected) <= 1e-4) | (np.minimum(got, expected) >= 100)))
 
 
-def _verify_psnr(fn):
-    """Raise a hint unless fn gives each image's 10 log10(1 / MSE)."""
-    _need_callable(fn, "psnr")
-    cases, outs = _psnr_cases(), []
+@_check("psnr", reconstruction.psnr, "matches the reference on 4 cases: one image with a known "
+        "error, a batch of images each with its own error, a colour batch, and a perfect "
+        "restoration.")
+def check_psnr(fn):
+    """Check psnr(clean, restored): each image's 10 log10(1 / MSE), as reconstruction.psnr."""
+    rng = np.random.default_rng(3)
+    flat = np.full((1, 4, 4, 1), 0.5, "float32")
+    batch = rng.random((5, 8, 8, 1)).astype("float32")
+    each = np.clip(batch + rng.normal(0, 1, (5, 1, 1, 1)) * 0.05 * rng.normal(size=batch.shape),
+                   0, 1).astype("float32")
+    colour = rng.random((3, 6, 6, 3)).astype("float32")
+    coloured = np.clip(colour + rng.normal(0, 0.2, colour.shape), 0, 1).astype("float32")
+    # (clean, restored) batches, the easiest first: flat + 0.1 is off by exactly 20 dB.
+    cases = [(flat, flat + 0.1), (batch, each), (colour, coloured), (batch, batch.copy())]
+    outs = []
     for clean, restored in cases:
-        out = _call(f"psnr(clean, restored) on {len(clean)} images", fn, clean.copy(),
-                    restored.copy())
-        got = _as_numbers(out, "psnr").reshape(-1)
+        got = _numbers(f"psnr(clean, restored) on {len(clean)} images", fn, clean,
+                       restored).reshape(-1)
         if got.size != len(clean):
             raise _Hint(f"For {len(clean)} images you return {got.size} numbers; return one PSNR "
                         "per image (average each image's squared errors over its pixels).")
         outs.append(got)
-    if all(_same(got, reconstruction.psnr(*case)) for got, case in zip(outs, cases[:3])):
-        if np.all(outs[3] >= 100) or np.all(np.isinf(outs[3])):
-            return
+    if _first_wrong(outs[:3], cases[:3], reconstruction.psnr, _PSNR_MISTAKES, _same):
+        raise _Hint(f"For an image whose every pixel is off by 0.1 (MSE 0.01) your PSNR is "
+                    f"{_show(outs[0])} dB; it should be 20 dB: 10 log10(1 / MSE), with the MSE "
+                    "averaged over each image's pixels.")
+    if not (np.all(outs[3] >= 100) or np.all(np.isinf(outs[3]))):
         raise _Hint(f"A perfect restoration gives {_show(outs[3])} dB; with no error at all the "
                     "PSNR is very large (or infinite). Do not add anything to the MSE beyond a "
                     "tiny guard against dividing by 0, e.g. np.maximum(mse, 1e-12).")
-    for mistake, hint in _PSNR_MISTAKES:
-        if all(_same(got, mistake(*case)) for got, case in zip(outs[:3], cases[:3])):
-            raise _Hint(hint)
-    raise _Hint(f"For an image whose every pixel is off by 0.1 (MSE 0.01) your PSNR is "
-                f"{_show(outs[0])} dB; it should be 20 dB: 10 log10(1 / MSE), with the MSE "
-                "averaged over each image's pixels.")

@@ -4,67 +4,25 @@ import numpy as np
 
 from course_utils import arithmetic, latent
 from course_utils.checks.core import (
-    _as_numbers, _call, _Hint, _need_callable, _not_done, _run_check, _show,
+    _as_numbers, _call, _check, _first_wrong, _Hint, _not_done, _numbers, _show,
 )
 
 
-# ---------------------------------------------------------------------------------------------
-# Chapter 5: what a yes/no attribute is worth to the code, and its price.
-
-
+@_check("worth_and_price", arithmetic.worth_and_price, "the worth is p (1 - p) times the summed "
+        "squared difference of the two average images and the price beta H(p) in nats, on 3 "
+        "sets of images, and an attribute that every image has is worth and costs nothing.")
 def check_worth_and_price(fn):
     """Check worth_and_price(images, labels, beta): p(1-p) |m_on - m_off|^2 and beta H(p)."""
-    success = ("the worth is p (1 - p) times the summed squared difference of the two average "
-               "images and the price beta H(p) in nats, on 3 sets of images, and an attribute "
-               "that every image has is worth and costs nothing.")
-    return _run_check("worth_and_price", _verify_worth_and_price, fn,
-                      arithmetic.worth_and_price, success)
-
-
-def _worth_cases():
-    """Return (images, labels, beta) cases: small random images, labels of several rates."""
     rng = np.random.default_rng(4)
-    cases = []
+    cases = []  # (images, labels, beta): small random images, labels of several rates
     for n, rate, beta in ((60, 0.2, 0.2), (40, 0.5, 6.0), (80, 0.85, 1.5)):
         labels = np.zeros(n, bool)
         labels[rng.choice(n, int(n * rate), replace=False)] = True
         images = rng.random((n, 4, 4, 3)) * 0.5 + 0.4 * labels[:, None, None, None] * rng.random(
             (4, 4, 3))
         cases.append((images.astype("float32"), labels, beta))
-    return cases
-
-
-def _worth_mistakes(images, labels, beta):
-    """Return (worth, price, hint) of the answers students write, first match wins."""
-    labels = labels.astype(bool)
-    p = labels.mean()
-    gap = float(np.sum((images[labels].mean(axis=0) - images[~labels].mean(axis=0)) ** 2))
-    entropy = arithmetic.binary_entropy(p)
-    worth, price = p * (1 - p) * gap, beta * entropy
-    return [
-        (gap, None, "The worth misses the factor p (1 - p): the squared difference of the two "
-                    "average images is what a face of either group saves only if the other "
-                    "group's average were drawn for it; mixing in proportion saves p (1 - p) "
-                    "times it per face."),
-        (worth / images[0].size, None, "The worth averages over the pixels; the loss sums the "
-                                       "squared error over them, so sum."),
-        (None, beta * np.log(2), "The price uses ln 2, the entropy of a fifty-fifty attribute; "
-                                 "an attribute of rate p carries H(p) = -p ln p - (1 - p) "
-                                 "ln(1 - p) nats, less for a rare one."),
-        (None, beta * entropy / np.log(2), "The price is in bits (log base 2); the KL is in "
-                                           "nats: use np.log."),
-        (None, entropy, "The price is the entropy without beta: the loss charges beta times the "
-                        "KL."),
-        (None, -price, "The price is negative: H(p) = -(p ln p + (1 - p) ln(1 - p)) is positive."),
-    ]
-
-
-def _verify_worth_and_price(fn):
-    """Raise a hint unless fn returns (worth, price) as the chapter defines them."""
-    _need_callable(fn, "worth_and_price")
-    for images, labels, beta in _worth_cases():
-        out = _call("worth_and_price(images, labels, beta)", fn, images.copy(), labels.copy(),
-                    beta)
+    for images, labels, beta in cases:
+        out = _call("worth_and_price(images, labels, beta)", fn, images, labels, beta)
         if out is None:
             raise _not_done("worth_and_price returned None")
         if not isinstance(out, (tuple, list)) or len(out) != 2:
@@ -74,15 +32,31 @@ def _verify_worth_and_price(fn):
         close = lambda a, b: np.isclose(a, b, rtol=1e-4, atol=1e-9)  # noqa: E731
         if close(worth, expected[0]) and close(price, expected[1]):
             continue
-        for wrong_worth, wrong_price, hint in _worth_mistakes(images.astype(np.float64), labels,
-                                                              beta):
-            if ((wrong_worth is not None and close(worth, wrong_worth))
-                    or (wrong_price is not None and close(price, wrong_price))):
+        x, p = images.astype(np.float64), labels.mean()
+        gap = float(np.sum((x[labels].mean(axis=0) - x[~labels].mean(axis=0)) ** 2))
+        entropy = arithmetic.binary_entropy(p)
+        for got, wrong, hint in [  # (yours, what a typical mistake gives, hint): first match wins
+            (worth, gap, "The worth misses the factor p (1 - p): the squared difference of the two "
+             "average images is what a face of either group saves only if the other group's "
+             "average were drawn for it; mixing in proportion saves p (1 - p) times it per face."),
+            (worth, p * (1 - p) * gap / images[0].size, "The worth averages over the pixels; the "
+             "loss sums the squared error over them, so sum."),
+            (price, beta * np.log(2), "The price uses ln 2, the entropy of a fifty-fifty "
+             "attribute; an attribute of rate p carries H(p) = -p ln p - (1 - p) ln(1 - p) nats, "
+             "less for a rare one."),
+            (price, beta * entropy / np.log(2), "The price is in bits (log base 2); the KL is in "
+             "nats: use np.log."),
+            (price, entropy, "The price is the entropy without beta: the loss charges beta times "
+             "the KL."),
+            (price, -beta * entropy, "The price is negative: H(p) = -(p ln p + (1 - p) ln(1 - p)) "
+             "is positive."),
+        ]:
+            if close(got, wrong):
                 raise _Hint(hint)
         raise _Hint(f"For {len(labels)} images with the attribute in {labels.mean():.0%} and "
                     f"beta = {beta:g}, (worth, price) is {_show(expected)}; yours is "
                     f"{_show((worth, price))}.")
-    images, labels, beta = _worth_cases()[0]
+    images, labels, beta = cases[0]
     everyone = _call("worth_and_price(images, all True, beta)", fn, images,
                      np.ones(len(images), bool), beta)
     if everyone is None or any(abs(float(np.ravel(v)[0])) > 1e-12 or not np.isfinite(
@@ -90,30 +64,6 @@ def _verify_worth_and_price(fn):
         raise _Hint("When every image has the attribute there is nothing to tell: return "
                     "(0.0, 0.0) (your answer gives NaN or other numbers; guard p = 0 and "
                     "p = 1, where 0 ln 0 counts as 0).")
-
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 6: attribute vectors.
-
-
-def check_attribute_vector(fn):
-    """Check attribute_vector(z, labels): mean code with minus mean code without."""
-    success = ("mean code of the faces with the attribute minus the mean code of those without, "
-               "on 3 sets of codes with unequal group sizes.")
-    return _run_check("attribute_vector", _verify_attribute_vector, fn, latent.attribute_vector,
-                      success)
-
-
-def _attribute_cases():
-    """Return (z, labels) cases: codes (n, d) with a shifted group, labels float 0/1 (n,)."""
-    rng = np.random.default_rng(8)
-    cases = []
-    for n, d, share in ((40, 6, 0.25), (25, 3, 0.6), (60, 10, 0.1)):
-        labels = np.zeros(n, np.float32)
-        labels[rng.choice(n, max(2, int(n * share)), replace=False)] = 1.0
-        z = rng.normal(size=(n, d)) + 1.5 * labels[:, None] * rng.normal(size=d) + 0.7
-        cases.append((z.astype("float32"), labels))
-    return cases
 
 
 _ATTRIBUTE_MISTAKES = [
@@ -133,81 +83,48 @@ _ATTRIBUTE_MISTAKES = [
 ]
 
 
-def _verify_attribute_vector(fn):
-    """Raise a hint unless fn returns the difference of the two groups' mean codes."""
-    _need_callable(fn, "attribute_vector")
-    for z, labels in _attribute_cases():
-        out = _as_numbers(_call("attribute_vector(z, labels)", fn, z.copy(), labels.copy()),
-                          "attribute_vector")
-        n, d = z.shape
+def _close(a, b):
+    """Return whether two vectors agree to float32 accuracy."""
+    return np.allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@_check("attribute_vector", latent.attribute_vector, "mean code of the faces with the attribute "
+        "minus the mean code of those without, on 3 sets of codes with unequal group sizes.")
+def check_attribute_vector(fn):
+    """Check attribute_vector(z, labels): mean code with minus mean code without."""
+    rng = np.random.default_rng(8)
+    for n, d, share in ((40, 6, 0.25), (25, 3, 0.6), (60, 10, 0.1)):
+        labels = np.zeros(n, np.float32)  # float 0/1, with a shifted group of codes
+        labels[rng.choice(n, max(2, int(n * share)), replace=False)] = 1.0
+        z = rng.normal(size=(n, d)) + 1.5 * labels[:, None] * rng.normal(size=d) + 0.7
+        z = z.astype("float32")
+        out = _numbers("attribute_vector(z, labels)", fn, z, labels)
         if out.shape == (n,):
             raise _Hint(f"Your result has one value per face, shape ({n},); average over the faces "
                         f"(axis=0) to get one vector of shape ({d},).")
         if out.shape != (d,):
             raise _Hint(f"Your result has shape {out.shape}; the vector has one number per latent "
                         f"dimension, shape ({d},).")
-        expected = latent.attribute_vector(z, labels)
-        if np.allclose(out, expected, rtol=1e-4, atol=1e-5):
-            continue
-        for mistake, hint in _ATTRIBUTE_MISTAKES:
-            if np.allclose(out, mistake(z.astype(np.float64), labels), rtol=1e-4, atol=1e-5):
-                raise _Hint(hint)
-        raise _Hint(f"Your vector starts {_show(out[:3])}, the expected one {_show(expected[:3])}: "
-                    "z[labels == 1].mean(axis=0) - z[labels == 0].mean(axis=0).")
+        wrong = _first_wrong([out], [(z, labels)], latent.attribute_vector, _ATTRIBUTE_MISTAKES,
+                             _close)
+        if wrong:
+            raise _Hint(f"Your vector starts {_show(out[:3])}, the expected one "
+                        f"{_show(wrong[2][:3])}: z[labels == 1].mean(axis=0) - "
+                        "z[labels == 0].mean(axis=0).")
 
 
-# ---------------------------------------------------------------------------------------------
-# Chapter 6: counting what an attribute vector changed.
-
-
+@_check("flips", arithmetic.flips, "for attribute k it counts, among the faces judged without "
+        "the target before, the share judged with it after; for every other attribute the share "
+        "whose verdict changed, on 3 sets of verdicts, removal (target False) included.")
 def check_flips(fn):
     """Check flips(before, after, k, target): shares changed, and for k turned from off."""
-    success = ("for attribute k it counts, among the faces judged without the target before, "
-               "the share judged with it after; for every other attribute the share whose "
-               "verdict changed, on 3 sets of verdicts, removal (target False) included.")
-    return _run_check("flips", _verify_flips, fn, arithmetic.flips, success)
-
-
-def _flip_cases():
-    """Return (before, after, k, target) cases: 0/1 verdicts of shape (faces, attributes)."""
     rng = np.random.default_rng(6)
-    cases = []
     for n, a, k, target in ((50, 5, 0, True), (30, 4, 2, False), (40, 6, 3, True)):
-        before = (rng.random((n, a)) < 0.4).astype(np.int8)
+        before = (rng.random((n, a)) < 0.4).astype(np.int8)  # 0/1 verdicts (faces, attributes)
         after = before.copy()
         flip = rng.random((n, a)) < 0.3
         after[flip] = 1 - after[flip]
-        cases.append((before, after, k, target))
-    return cases
-
-
-def _flip_mistakes(before, after, k, target):
-    """Return (values, hint) of the answers students write, first match wins."""
-    changed = (before != after).mean(axis=0).astype(np.float64)
-    off = before[:, k] != int(target)
-    absolute = changed.copy()
-    absolute[k] = (after[:, k] == int(target)).mean()
-    over_all = changed.copy()
-    over_all[k] = ((after[:, k] == int(target)) & off).mean()
-    both_ways = changed.copy()
-    return [
-        (absolute, "For attribute k you count every face judged to have the target after; count "
-                   "only the faces judged WITHOUT it before (strength 0), so what was already "
-                   "there does not count as the vector's doing."),
-        (over_all, "For attribute k you divide by all the faces; divide by the faces judged "
-                   "without the target before: the share of THEM that turned."),
-        (both_ways, "For attribute k you count every change; count only the faces that turned "
-                    "from without the target to with it."),
-    ]
-
-
-def _verify_flips(fn):
-    """Raise a hint unless fn measures the flips as the chapter defines them."""
-    _need_callable(fn, "flips")
-    for before, after, k, target in _flip_cases():
-        out = _call(f"flips(before, after, {k}, {target})", fn, before.copy(), after.copy(), k,
-                    target)
-        got = _as_numbers(out, "flips")
+        got = _numbers(f"flips(before, after, {k}, {target})", fn, before, after, k, target)
         expected = arithmetic.flips(before, after, k, target)
         if got.shape != expected.shape:
             raise _Hint(f"For verdicts of shape {before.shape} return one share per attribute, "
@@ -217,7 +134,19 @@ def _verify_flips(fn):
         if np.nanmax(got) > 1:
             raise _Hint("Some of your values exceed 1: you return counts; return shares (divide "
                         "by the number of faces counted).")
-        for wrong, hint in _flip_mistakes(before, after, k, target):
+        changed = (before != after).mean(axis=0).astype(np.float64)
+        absolute, over_all = changed.copy(), changed.copy()
+        absolute[k] = (after[:, k] == int(target)).mean()
+        over_all[k] = ((after[:, k] == int(target)) & (before[:, k] != int(target))).mean()
+        for wrong, hint in [  # what typical mistakes give, and their hints: first match wins
+            (absolute, "For attribute k you count every face judged to have the target after; "
+             "count only the faces judged WITHOUT it before (strength 0), so what was already "
+             "there does not count as the vector's doing."),
+            (over_all, "For attribute k you divide by all the faces; divide by the faces judged "
+             "without the target before: the share of THEM that turned."),
+            (changed, "For attribute k you count every change; count only the faces that turned "
+             "from without the target to with it."),
+        ]:
             if np.allclose(got, wrong, atol=1e-9):
                 raise _Hint(hint)
         raise _Hint(f"For attribute k = {k} (target {target}) the share is {expected[k]:.3f} and "
@@ -225,36 +154,29 @@ def _verify_flips(fn):
                     f"gives {got[k]:.3f} and {_show(np.delete(got, k)[:3])}.")
 
 
+@_check("project_out", latent.project_out, "the result is orthogonal to u, differs from v only "
+        "along u, and u's length does not matter.")
 def check_project_out(fn):
     """Check project_out(v, u): v without its component along u."""
-    success = ("the result is orthogonal to u, differs from v only along u, and u's length does "
-               "not matter.")
-    return _run_check("project_out", _verify_project_out, fn, latent.project_out, success)
-
-
-def _verify_project_out(fn):
-    """Raise a hint unless fn removes from v exactly its component along u."""
-    _need_callable(fn, "project_out")
     rng = np.random.default_rng(13)
     for d, scale in ((5, 3.0), (20, 0.4), (2, 1.0)):
         v, u = rng.normal(size=d).astype("float32"), (scale * rng.normal(size=d)).astype("float32")
-        out = _as_numbers(_call("project_out(v, u)", fn, v.copy(), u.copy()), "project_out")
+        out = _numbers("project_out(v, u)", fn, v, u)
         if out.shape != (d,):
             raise _Hint(f"Your result has shape {out.shape}; it should have v's shape ({d},).")
-        expected = latent.project_out(v, u)
-        if np.allclose(out, expected, rtol=1e-4, atol=1e-5):
+        if _close(out, latent.project_out(v, u)):
             continue
         along = (v @ u) / (u @ u) * u
-        if np.allclose(out, along, rtol=1e-4, atol=1e-5):
+        if _close(out, along):
             raise _Hint("You return the component of v along u; return what is left of v "
                         "without it: v - (v·u / u·u) u.")
-        if np.allclose(out, v - (v @ u) * u, rtol=1e-4, atol=1e-5):
+        if _close(out, v - (v @ u) * u):
             raise _Hint("Divide by u·u (or use the unit vector u / |u|): v - (v·u) u is only "
                         "right when |u| = 1, and attribute vectors are not unit vectors.")
-        if np.allclose(out, latent.project_out(u, v), rtol=1e-4, atol=1e-5):
+        if _close(out, latent.project_out(u, v)):
             raise _Hint("The arguments are swapped: project_out(v, u) removes from v its "
                         "component along u.")
-        if np.allclose(out, v + along, rtol=1e-4, atol=1e-5):
+        if _close(out, v + along):
             raise _Hint("You add the component along u; subtract it: v - (v·u / u·u) u.")
         raise _Hint(f"Your result has dot product {float(out @ u):.3g} with u; it must be 0, "
                     "with v - result along u: v - (v·u / u·u) u.")

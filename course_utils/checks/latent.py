@@ -1,22 +1,11 @@
-"""Checks for measuring a latent space: class shares, the KS distance, gaps."""
+"""Chapter 2's checks, measuring a latent space: class shares, the KS distance, gaps."""
 
 import numpy as np
 from scipy import stats
 from scipy.spatial import cKDTree
 
 from course_utils import measures
-from course_utils.checks.core import _as_numbers, _call, _Hint, _need_callable, _run_check, _show
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 2: the share of sampled points that falls in each class's region.
-
-
-def check_class_shares(fn):
-    """Check class_shares(z, labels, points, n_classes) against measures.class_shares."""
-    success = ("matches the reference on 4 cases: two classes splitting a box in half, one class "
-               "with many embeddings against a class with one, classes without any embedding, "
-               "and a 3-D latent space.")
-    return _run_check("class_shares", _verify_class_shares, fn, measures.class_shares, success)
+from course_utils.checks.core import _check, _first_wrong, _Hint, _numbers, _show
 
 
 def _grid_points(low, high, n):
@@ -24,22 +13,6 @@ def _grid_points(low, high, n):
     xs = np.linspace(low[0], high[0], n + 2)[1:-1]
     ys = np.linspace(low[1], high[1], n + 2)[1:-1]
     return np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
-
-
-def _shares_cases():
-    """Return (z, labels, points, n_classes) cases, the easiest first; no two sizes alike."""
-    rng = np.random.default_rng(0)
-    # Class 0 at x = -1, class 1 at x = 3: the boundary x = 1 halves the box [-2, 4] x [-1, 1].
-    halves = (np.array([[-1.0, -0.5], [-1.0, 0.5], [3.0, -0.5], [3.0, 0.5]]),
-              np.array([0, 0, 1, 1]), _grid_points([-2, -1], [4, 1], 20), 3)
-    # Eight embeddings of class 0 in a tight cluster, one of class 1 far away: counting
-    # embeddings (8 : 1) gives other shares than counting points (about 1 : 1).
-    cluster = np.concatenate([rng.normal(0, 0.1, (8, 2)), [[5.0, 0.0]]])
-    many_one = (cluster, np.array([0] * 8 + [1]), _grid_points([-1, -1], [6, 1], 15), 2)
-    # 10 classes among 50 embeddings, but n_classes = 12: the last two shares must be 0.
-    spread = (rng.normal(size=(50, 2)), rng.integers(0, 10, 50), rng.uniform(-3, 3, (700, 2)), 12)
-    three_d = (rng.normal(size=(40, 3)), rng.integers(0, 4, 40), rng.uniform(-2, 2, (300, 3)), 4)
-    return [halves, many_one, spread, three_d]
 
 
 def _counts(z, labels, points, n_classes, metric=2):
@@ -68,40 +41,36 @@ _SHARES_MISTAKES = [
 ]
 
 
-def _verify_class_shares(fn):
-    """Raise a hint unless fn gives each class's share of the points, nearest embedding first."""
-    _need_callable(fn, "class_shares")
-    cases, outs = _shares_cases(), []
+@_check("class_shares", measures.class_shares, "matches the reference on 4 cases: two classes "
+        "splitting a box in half, one class with many embeddings against a class with one, "
+        "classes without any embedding, and a 3-D latent space.")
+def check_class_shares(fn):
+    """Check class_shares(z, labels, points, n_classes) against measures.class_shares."""
+    # (z, labels, points, n_classes) cases, the easiest first; no two sizes alike.
+    rng = np.random.default_rng(0)
+    # Class 0 at x = -1, class 1 at x = 3: the boundary x = 1 halves the box [-2, 4] x [-1, 1].
+    halves = (np.array([[-1.0, -0.5], [-1.0, 0.5], [3.0, -0.5], [3.0, 0.5]]),
+              np.array([0, 0, 1, 1]), _grid_points([-2, -1], [4, 1], 20), 3)
+    # Eight embeddings of class 0 in a tight cluster, one of class 1 far away: counting
+    # embeddings (8 : 1) gives other shares than counting points (about 1 : 1).
+    cluster = np.concatenate([rng.normal(0, 0.1, (8, 2)), [[5.0, 0.0]]])
+    many_one = (cluster, np.array([0] * 8 + [1]), _grid_points([-1, -1], [6, 1], 15), 2)
+    # 10 classes among 50 embeddings, but n_classes = 12: the last two shares must be 0.
+    spread = (rng.normal(size=(50, 2)), rng.integers(0, 10, 50), rng.uniform(-3, 3, (700, 2)), 12)
+    three_d = (rng.normal(size=(40, 3)), rng.integers(0, 4, 40), rng.uniform(-2, 2, (300, 3)), 4)
+    cases, outs = [halves, many_one, spread, three_d], []
     for z, labels, points, n_classes in cases:
-        call = f"class_shares(z, labels, points, n_classes={n_classes})"
-        out = _call(call, fn, z.copy(), labels.copy(), points.copy(), n_classes)
-        got = _as_numbers(out, "class_shares")
-        _check_shares_shape(got, len(z), len(points), n_classes)
-        outs.append(got)
-    _match(outs, cases, measures.class_shares, _SHARES_MISTAKES,
-           lambda a, b: np.allclose(a, b, atol=1e-9))
-    for got, (z, labels, points, n_classes) in zip(outs, cases):
-        expected = measures.class_shares(z, labels, points, n_classes)
-        if not np.allclose(got, expected, atol=1e-9):
-            raise _Hint(f"For {len(z)} embeddings and {len(points)} points in {n_classes} "
-                        f"classes your shares are {_show(got)}; the right ones are "
-                        f"{_show(expected)}. Give each point the label of its nearest embedding "
-                        "(Euclidean distance), then count the points per class and divide by "
-                        "the number of points.")
-
-
-def _match(outs, cases, reference, mistakes, same):
-    """Return if every output is the reference's; raise the hint of a mistake that fits them all.
-
-    A mistake must fit every case, not only the first that fails: on an easy case two mistakes
-    can give the same numbers, and the later cases tell them apart.
-    """
-    if all(same(got, reference(*case)) for got, case in zip(outs, cases)):
-        return
-    for mistake, hint in mistakes:
-        if all(same(got, np.asarray(mistake(*case), dtype="float64"))
-               for got, case in zip(outs, cases)):
-            raise _Hint(hint)
+        outs.append(_numbers(f"class_shares(z, labels, points, n_classes={n_classes})", fn, z,
+                             labels, points, n_classes))
+        _check_shares_shape(outs[-1], len(z), len(points), n_classes)
+    same = lambda a, b: np.allclose(a, b, atol=1e-9)  # noqa: E731
+    wrong = _first_wrong(outs, cases, measures.class_shares, _SHARES_MISTAKES, same)
+    if wrong:
+        got, (z, _, points, n_classes), expected = wrong
+        raise _Hint(f"For {len(z)} embeddings and {len(points)} points in {n_classes} classes "
+                    f"your shares are {_show(got)}; the right ones are {_show(expected)}. Give "
+                    "each point the label of its nearest embedding (Euclidean distance), then "
+                    "count the points per class and divide by the number of points.")
 
 
 def _check_shares_shape(got, n_ref, n_points, n_classes):
@@ -126,24 +95,6 @@ def _check_shares_shape(got, n_ref, n_points, n_classes):
                 f"({n_classes},).")
 
 
-# ---------------------------------------------------------------------------------------------
-# Chapter 2: the Kolmogorov-Smirnov distance from N(0, 1).
-
-
-def check_ks_distance(fn):
-    """Check ks_distance(values) against the KS statistic of scipy.stats.kstest."""
-    success = ("matches scipy.stats.kstest's statistic on 5 samples: Normal, shifted and scaled, "
-               "uniform, unsorted with a tie, and a single value.")
-    return _run_check("ks_distance", _verify_ks, fn, measures.ks_distance, success)
-
-
-def _ks_cases():
-    """Return float64 samples, the typical one first; every one unsorted."""
-    rng = np.random.default_rng(1)
-    return [rng.standard_normal(300), 1.5 + 0.3 * rng.standard_normal(100),
-            rng.uniform(-1, 1, 200), np.array([2.0, -1.0, 0.5, 0.5, 0.3]), np.array([0.0])]
-
-
 def _ks_sides(x, sort=True, cdf=stats.norm.cdf):
     """Return the two sides (staircase above, curve above) of the KS distance, per value."""
     x = np.sort(x) if sort else x
@@ -155,12 +106,6 @@ def _standardised(x):
     """Return x shifted and scaled to mean 0 and std 1 (NaN when it has no spread, as 0 / 0)."""
     with np.errstate(invalid="ignore", divide="ignore"):
         return (x - x.mean()) / x.std()
-
-
-def _same_number(a, b):
-    """Return whether two KS distances agree, NaN agreeing with NaN."""
-    a, b = float(a), float(b)
-    return abs(a - b) <= 1e-9 or (np.isnan(a) and np.isnan(b))
 
 
 # Wrong answers students write, as (what it computes, hint); checked in this order.
@@ -197,53 +142,33 @@ _KS_MISTAKES = [
 ]
 
 
-def _verify_ks(fn):
-    """Raise a hint unless fn gives the KS distance from N(0, 1) for every sample."""
-    _need_callable(fn, "ks_distance")
-    cases, outs = _ks_cases(), []
+def _same_number(a, b):
+    """Return whether two KS distances agree, NaN agreeing with NaN."""
+    a, b = float(a), float(b)
+    return abs(a - b) <= 1e-9 or (np.isnan(a) and np.isnan(b))
+
+
+@_check("ks_distance", measures.ks_distance, "matches scipy.stats.kstest's statistic on 5 "
+        "samples: Normal, shifted and scaled, uniform, unsorted with a tie, and a single value.")
+def check_ks_distance(fn):
+    """Check ks_distance(values) against the KS statistic of scipy.stats.kstest."""
+    rng = np.random.default_rng(1)
+    cases = [rng.standard_normal(300), 1.5 + 0.3 * rng.standard_normal(100),  # all unsorted
+             rng.uniform(-1, 1, 200), np.array([2.0, -1.0, 0.5, 0.5, 0.3]), np.array([0.0])]
+    outs = []
     for x in cases:
-        out = _call(f"ks_distance(values) with {len(x)} values", fn, x.copy())
-        got = _as_numbers(out, "ks_distance")
+        got = _numbers(f"ks_distance(values) with {len(x)} values", fn, x)
         if got.size != 1:
             raise _Hint(f"For {len(x)} values you return {got.size} numbers (shape {got.shape}); "
                         "return one number, the largest difference.")
         outs.append(float(got.ravel()[0]))
-    _match(outs, [(x,) for x in cases], lambda x: stats.kstest(x, "norm").statistic,
-           _KS_MISTAKES, _same_number)
-    for got, x in zip(outs, cases):
-        expected = stats.kstest(x, "norm").statistic
-        if abs(got - expected) <= 1e-9:
-            continue
+    wrong = _first_wrong(outs, [(x,) for x in cases], lambda x: stats.kstest(x, "norm").statistic,
+                         _KS_MISTAKES, _same_number)
+    if wrong:
+        got, (x,), expected = wrong
         raise _Hint(f"For the values {_show(np.sort(x)[:5])}{' ...' if len(x) > 5 else ''} your "
                     f"distance is {got:.4g}; it should be {expected:.4g}. Sort the values, then "
                     "take the largest of i/n - Φ(x_(i)) and Φ(x_(i)) - (i - 1)/n over i = 1..n.")
-
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 2: the gap test.
-
-
-def check_in_gap(fn):
-    """Check in_gap(z_ref, points, threshold) against measures.in_gap."""
-    success = ("marks the right points on 4 cases: points at known distances, a threshold "
-               "below 1 (where squared distances mislead), points beside a row of embeddings "
-               "(where only the nearest one counts) and a 3-D latent space.")
-    return _run_check("in_gap", _verify_in_gap, fn, measures.in_gap, success)
-
-
-def _gap_cases():
-    """Return (z_ref, points, threshold) cases; no distance equals a threshold."""
-    rng = np.random.default_rng(2)
-    z = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 4.0]])
-    line = np.array([[0.5, 0.0], [5.0, 0.0], [10.0, 0.9], [10.0, 1.1], [0.3, 3.0], [-2.0, 0.0],
-                     [0.0, 2.0]])
-    # Distances 0.4 and 0.2 from the nearest embedding: 0.4 > 0.25, but 0.4**2 = 0.16 < 0.25.
-    small = np.array([[0.4, 0.0], [10.2, 0.0], [0.0, 4.6], [3.0, 3.0]])
-    # Three embeddings in a row: near the first, the mean or the largest distance is not small.
-    row = (np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]]), np.array([[0.0, 0.1], [-1.0, 0.1]]),
-           1.5)
-    return [(z, line, 1.0), (z, small, 0.25), row,
-            (rng.normal(size=(30, 3)), rng.uniform(-3, 3, (200, 3)), 0.6)]
 
 
 def _distances(z, points):
@@ -271,28 +196,39 @@ _GAP_MISTAKES = [
 ]
 
 
-def _verify_in_gap(fn):
-    """Raise a hint unless fn marks exactly the points farther than threshold from all codes."""
-    _need_callable(fn, "in_gap")
-    cases, outs = _gap_cases(), []
+@_check("in_gap", measures.in_gap, "marks the right points on 4 cases: points at known "
+        "distances, a threshold below 1 (where squared distances mislead), points beside a row "
+        "of embeddings (where only the nearest one counts) and a 3-D latent space.")
+def check_in_gap(fn):
+    """Check in_gap(z_ref, points, threshold) against measures.in_gap."""
+    # (z_ref, points, threshold) cases; no distance equals a threshold.
+    rng = np.random.default_rng(2)
+    z = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 4.0]])
+    line = np.array([[0.5, 0.0], [5.0, 0.0], [10.0, 0.9], [10.0, 1.1], [0.3, 3.0], [-2.0, 0.0],
+                     [0.0, 2.0]])
+    # Distances 0.4 and 0.2 from the nearest embedding: 0.4 > 0.25, but 0.4**2 = 0.16 < 0.25.
+    small = np.array([[0.4, 0.0], [10.2, 0.0], [0.0, 4.6], [3.0, 3.0]])
+    # Three embeddings in a row: near the first, the mean or the largest distance is not small.
+    row = (np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0]]), np.array([[0.0, 0.1], [-1.0, 0.1]]),
+           1.5)
+    cases = [(z, line, 1.0), (z, small, 0.25), row,
+             (rng.normal(size=(30, 3)), rng.uniform(-3, 3, (200, 3)), 0.6)]
+    outs = []
     for z, points, threshold in cases:
         call = f"in_gap(z_ref, points, threshold={threshold})"
-        out = _call(call, fn, z.copy(), points.copy(), threshold)
-        got = _as_numbers(out, "in_gap")
+        got = _numbers(call, fn, z, points, threshold)
         _check_gap_shape(got, measures.in_gap(z, points, threshold), len(z))
         if not np.all((got == 0) | (got == 1)):
             raise _Hint(f"{call} returned numbers such as {_show(got[:3])}; return one True or "
                         "False per point: compare each point's distance with the threshold.")
         outs.append(got)
-    _match(outs, cases, measures.in_gap, _GAP_MISTAKES, np.array_equal)
-    for got, (z, points, threshold) in zip(outs, cases):
-        call = f"in_gap(z_ref, points, threshold={threshold})"
-        expected = measures.in_gap(z, points, threshold)
-        if np.array_equal(got, expected):
-            continue
-        raise _Hint(f"{call} marks {int(got.sum())} of {len(points)} points as in a gap; "
-                    f"{int(expected.sum())} are. A point is in a gap when its distance to the "
-                    "nearest embedding is greater than the threshold.")
+    wrong = _first_wrong(outs, cases, measures.in_gap, _GAP_MISTAKES, np.array_equal)
+    if wrong:
+        got, (_, points, threshold), expected = wrong
+        raise _Hint(f"in_gap(z_ref, points, threshold={threshold}) marks {int(got.sum())} of "
+                    f"{len(points)} points as in a gap; {int(expected.sum())} are. A point is in "
+                    "a gap when its distance to the nearest embedding is greater than the "
+                    "threshold.")
 
 
 def _check_gap_shape(got, expected, n_ref):

@@ -1,4 +1,4 @@
-"""Checks for the VAE chapter: the VAE's loss and training step, new images from N(0, I)."""
+"""Chapter 3's checks: new images from N(0, I), the VAE's loss and training step."""
 
 import keras
 import numpy as np
@@ -8,18 +8,9 @@ from scipy import stats
 
 from course_utils import latent, models
 from course_utils.checks.core import (
-    _as_numbers, _call, _Hint, _kind, _need_callable, _not_done, _run_check, _show,
+    _as_numbers, _call, _check, _close, _Hint, _kind, _not_done, _numbers, _show,
 )
 from course_utils.kl import kl_closed_form
-
-
-def check_generate(fn):
-    """Check generate(decoder, n, seed): n images from N(0, I) draws, in one call."""
-    success = ("its latent points follow N(0, I) (mean 0, standard deviation 1, a Normal shape), "
-               "the same seed gives the same images and another seed other ones, it reads the "
-               "latent size from the decoder and decodes every point in one batched call.")
-    return _run_check("generate", _verify_generate, fn, latent.sample_prior, success)
-
 
 _IMAGE_SHAPE = (28, 28, 1)
 _N = 4000  # draws per statistical test: 6 standard errors stay far below any wrong answer
@@ -34,12 +25,9 @@ class _EchoDecoder:
 
     def __init__(self, latent_dim):
         z = keras.Input((latent_dim,), name="z")
-        pixels = int(np.prod(_IMAGE_SHAPE))
-        kernel = np.eye(latent_dim, pixels, dtype="float32")  # pixel j = z[j], the rest 0
-        dense = keras.layers.Dense(pixels, use_bias=False, trainable=False)
-        image = keras.layers.Reshape(_IMAGE_SHAPE)(dense(z))
-        dense.set_weights([kernel])
-        self.model = keras.Model(z, image, name="decoder")
+        dense = keras.layers.Dense(int(np.prod(_IMAGE_SHAPE)), use_bias=False, trainable=False)
+        self.model = keras.Model(z, keras.layers.Reshape(_IMAGE_SHAPE)(dense(z)), name="decoder")
+        dense.set_weights([np.eye(latent_dim, dense.units, dtype="float32")])  # pixel j = z[j]
         self.latent_dim = latent_dim
         self.calls = 0
 
@@ -59,8 +47,7 @@ class _EchoDecoder:
 def _generate(fn, latent_dim, n, seed):
     """Return (images, latent points read back, decoder calls) of fn(decoder, n, seed)."""
     decoder = _EchoDecoder(latent_dim)
-    out = _call(f"generate(decoder, {n}, seed={seed})", fn, decoder, n, seed=seed)
-    images = _as_numbers(out, "generate")
+    images = _numbers(f"generate(decoder, {n}, seed={seed})", fn, decoder, n, seed=seed)
     if images.shape == (n, latent_dim):
         raise _Hint(f"You return the latent points, shape {images.shape}; return the images the "
                     "decoder makes of them, shape (n, height, width, channels).")
@@ -71,34 +58,18 @@ def _generate(fn, latent_dim, n, seed):
     return images, images.reshape(n, -1)[:, :latent_dim], decoder.calls
 
 
-def _verify_generate(fn):
-    """Raise a hint unless fn decodes seeded N(0, I) draws in one call."""
-    _need_callable(fn, "generate")
+@_check("generate", latent.sample_prior, "its latent points follow N(0, I) (mean 0, standard "
+        "deviation 1, a Normal shape), the same seed gives the same images and another seed "
+        "other ones, it reads the latent size from the decoder and decodes every point in one "
+        "batched call.")
+def check_generate(fn):
+    """Check generate(decoder, n, seed): n images from N(0, I) draws, in one call."""
     images, z, calls = _generate(fn, 2, _N, seed=0)
     if calls > 2:
         raise _Hint(f"Your function calls the decoder {calls:,} times for {_N:,} points: decode "
                     "them all in one batched call, decoder(z, training=False) on the (n, "
                     "latent_dim) array. One call per point is hundreds of times slower.")
-    _check_prior(z)
-    again, _, _ = _generate(fn, 2, _N, seed=0)
-    if not np.array_equal(images, again):
-        raise _Hint("Two calls with the same seed give different images: draw the points with a "
-                    "generator made from the seed, rng = np.random.default_rng(seed), then "
-                    "rng.standard_normal(...), not np.random.normal (the global state).")
-    other, _, _ = _generate(fn, 2, _N, seed=1)
-    if np.array_equal(images, other):
-        raise _Hint("Seeds 0 and 1 give the same images: use the seed argument, "
-                    "np.random.default_rng(seed), instead of a fixed seed.")
-    try:
-        _generate(fn, 3, 5, seed=0)
-    except _Hint as hint:
-        raise _Hint(f"With a decoder that takes 3 latent numbers: {hint} Read the latent size "
-                    "from the decoder, decoder.input_shape[-1], instead of writing 2.") from None
-    _generate(fn, 2, 1, seed=0)  # a single image works too
-
-
-def _check_prior(z):
-    """Fail with the likeliest mistake unless the rows of z are draws from N(0, I)."""
+    # The rows of z must be draws from N(0, I): the likeliest mistake first.
     if np.allclose(z, z[:1]):
         raise _Hint("Every image comes from the same latent point: draw n different points, "
                     "one row per image, shape (n, latent_dim).")
@@ -120,38 +91,52 @@ def _check_prior(z):
     if max(stats.kstest(z[:, j], "norm").statistic for j in range(z.shape[1])) > 0.045:
         raise _Hint("Your points have mean 0 and standard deviation 1 but are not Normal: draw "
                     "them with rng.standard_normal((n, latent_dim)).")
+    if not np.array_equal(images, _generate(fn, 2, _N, seed=0)[0]):
+        raise _Hint("Two calls with the same seed give different images: draw the points with a "
+                    "generator made from the seed, rng = np.random.default_rng(seed), then "
+                    "rng.standard_normal(...), not np.random.normal (the global state).")
+    if np.array_equal(images, _generate(fn, 2, _N, seed=1)[0]):
+        raise _Hint("Seeds 0 and 1 give the same images: use the seed argument, "
+                    "np.random.default_rng(seed), instead of a fixed seed.")
+    try:
+        _generate(fn, 3, 5, seed=0)
+    except _Hint as hint:
+        raise _Hint(f"With a decoder that takes 3 latent numbers: {hint} Read the latent size "
+                    "from the decoder, decoder.input_shape[-1], instead of writing 2.") from None
+    _generate(fn, 2, 1, seed=0)  # a single image works too
 
-
-# ---------------------------------------------------------------------------------------------
-# Chapter 3: the VAE's loss and training step.
 
 _SIDE = 4  # the check's images are 4x4x1: small enough to compute every number by hand
 _BATCH = 6
+_BETA = 2.5  # not 1, so that a missing or misplaced beta shows
 
 
-def check_vae_model(vae_class):
-    """Check a VAE class: its per-image losses and its training step on a tiny model."""
-    success = ("each image's loss is its summed cross-entropy plus beta times its KL, computed "
-               "on a draw z, and train_step takes one gradient step on the batch's mean loss.")
-    return _run_check("VAE", _verify_vae_model, vae_class, models.VAE, success)
-
-
-def _tiny_networks(seed):
-    """Return a tiny encoder (z is a third head, not z_mean) and decoder, seeded."""
+def _tiny_vae(vae_class, seed=11):
+    """Return (the class's VAE, its encoder, its decoder): tiny networks, seeded; z is the
+    encoder's third head, not z_mean, so a loss that decodes z_mean instead of the draw shows."""
     keras.utils.set_random_seed(seed)
     images = keras.Input((_SIDE, _SIDE, 1))
     flat = keras.layers.Flatten()(images)
-    # z is its own head, so a loss that decodes z_mean instead of the draw z shows.
     heads = [keras.layers.Dense(2, name=name)(flat) for name in ("z_mean", "z_log_var", "z")]
     encoder = keras.Model(images, heads, name="encoder")
     z = keras.Input((2,))
     pixels = keras.layers.Dense(_SIDE * _SIDE, activation="sigmoid")(z)
     decoder = keras.Model(z, keras.layers.Reshape((_SIDE, _SIDE, 1))(pixels), name="decoder")
-    return encoder, decoder
+    model = _call(f"VAE(encoder, decoder, beta={_BETA})", vae_class, encoder, decoder, beta=_BETA)
+    return model, encoder, decoder
 
 
-def _reference_losses(encoder, decoder, images, beta):
-    """Return (reconstruction, KL, total) per image, in float64, computed without the model."""
+@_check("VAE", models.VAE, "each image's loss is its summed cross-entropy plus beta times its "
+        "KL, computed on a draw z, and train_step takes one gradient step on the batch's mean "
+        "loss.")
+def check_vae_model(vae_class):
+    """Check a VAE class: its per-image losses and its training step on a tiny model."""
+    if not (isinstance(vae_class, type) and issubclass(vae_class, keras.Model)):
+        raise _Hint(f"VAE should be a class that subclasses keras.Model; it is "
+                    f"{_kind(vae_class)}. Pass the class itself, not an instance.")
+    images = np.random.default_rng(3).random((_BATCH, _SIDE, _SIDE, 1)).astype("float32")
+    model, encoder, decoder = _tiny_vae(vae_class)
+    # (reconstruction, KL, total) per image, in float64, computed without the model.
     z_mean, z_log_var, z = (np.asarray(ops.convert_to_numpy(t), np.float64)
                             for t in encoder(images))
     decoded = np.asarray(ops.convert_to_numpy(decoder(z.astype("float32"))), np.float64)
@@ -159,46 +144,28 @@ def _reference_losses(encoder, decoder, images, beta):
     bce = -(images * np.log(decoded) + (1 - images) * np.log(1 - decoded))
     reconstruction = bce.sum(axis=(1, 2, 3))
     kl = ops.convert_to_numpy(kl_closed_form(z_mean, z_log_var))
-    return reconstruction, kl, reconstruction + beta * kl
-
-
-def _verify_vae_model(vae_class):
-    """Raise a hint unless vae_class computes the per-image losses and steps on their mean."""
-    _need_callable(vae_class, "VAE")
-    if not (isinstance(vae_class, type) and issubclass(vae_class, keras.Model)):
-        raise _Hint(f"VAE should be a class that subclasses keras.Model; it is "
-                    f"{_kind(vae_class)}. Pass the class itself, not an instance.")
-    images = np.random.default_rng(3).random((_BATCH, _SIDE, _SIDE, 1)).astype("float32")
-    beta = 2.5  # not 1, so that a missing or misplaced beta shows
-    encoder, decoder = _tiny_networks(seed=11)
-    model = _call("VAE(encoder, decoder, beta=2.5)", vae_class, encoder, decoder, beta=beta)
-    expected = _reference_losses(encoder, decoder, images, beta)
-    _check_reconstruction_loss(model, encoder, decoder, images, expected[0])
-    _check_losses(model, encoder, decoder, images, beta, expected)
-    _check_train_step(vae_class, images, beta)
-
-
-def _check_reconstruction_loss(model, encoder, decoder, images, expected):
-    """Fail with a hint unless model.reconstruction_loss is the summed cross-entropy per image."""
-    decoded = decoder(encoder(images)[2])
-    out = _as_numbers(_call("reconstruction_loss(images, reconstructions)",
-                            model.reconstruction_loss, images, decoded), "reconstruction_loss")
-    if out.shape != expected.shape:
+    expected = reconstruction, kl, reconstruction + _BETA * kl
+    # reconstruction_loss must be the summed cross-entropy per image.
+    out = _numbers("reconstruction_loss(images, reconstructions)", model.reconstruction_loss,
+                   images, decoder(encoder(images)[2]))
+    if out.shape != reconstruction.shape:
         raise _Hint(f"reconstruction_loss returned shape {out.shape} for a batch of {_BATCH} "
                     f"images; return one value per image, shape ({_BATCH},): sum the pixels' "
                     "cross-entropies over axes (1, 2, 3).")
-    if np.allclose(out, expected / _SIDE**2, rtol=1e-4):
+    if np.allclose(out, reconstruction / _SIDE**2, rtol=1e-4):
         raise _Hint("reconstruction_loss averages the pixels' cross-entropies: sum them, as the "
                     "ELBO does (an image's log-likelihood is the sum of its pixels'). A mean "
                     "divides the reconstruction by the number of pixels, which is like a beta "
                     "that many times larger.")
-    if not np.allclose(out, expected, rtol=1e-4, atol=1e-4):
+    if not _close(out, reconstruction):
         raise _Hint(f"reconstruction_loss gives {_show(out[:3])} for the first images, where "
-                    f"the summed binary cross-entropy is {_show(expected[:3])}: "
+                    f"the summed binary cross-entropy is {_show(reconstruction[:3])}: "
                     "ops.sum(ops.binary_crossentropy(images, reconstructions), axis=(1, 2, 3)).")
+    _check_losses(model, encoder, decoder, images, expected)
+    _check_train_step(vae_class, images)
 
 
-def _check_losses(model, encoder, decoder, images, beta, expected):
+def _check_losses(model, encoder, decoder, images, expected):
     """Fail with a hint unless per_image_losses gives (reconstruction, KL, total) per image."""
     out = _call("per_image_losses(images)", model.per_image_losses, images)
     if out is None or (isinstance(out, (tuple, list)) and all(t is None for t in out)):
@@ -215,44 +182,37 @@ def _check_losses(model, encoder, decoder, images, beta, expected):
                         f"{_BATCH}; give one value per image, shape ({_BATCH},). Sum over the "
                         "pixels and over the latent dimensions, never over the batch.")
     reconstruction, kl, total = got
-    close = lambda a, b: np.allclose(a, b, rtol=1e-4, atol=1e-4)  # noqa: E731
-    if not close(reconstruction, expected[0]):
+    if not _close(reconstruction, expected[0]):
         mean_decoded = decoder(encoder(images)[0])
-        from_mean = ops.convert_to_numpy(model.reconstruction_loss(images, mean_decoded))
-        if close(reconstruction, from_mean):
+        if _close(reconstruction,
+                  ops.convert_to_numpy(model.reconstruction_loss(images, mean_decoded))):
             raise _Hint("The reconstruction decodes z_mean; decode the draw z, the encoder's "
                         "third output. Training on draws is what fills the space between codes.")
         raise _Hint("per_image_losses' reconstruction differs from reconstruction_loss(images, "
                     "decoder(z)): compute it with self.reconstruction_loss on the decoded draw.")
-    if not close(kl, expected[1]):
+    if not _close(kl, expected[1]):
         raise _Hint(f"per_image_losses' kl gives {_show(kl[:3])}, where KL(q(z | x) || N(0, I)) "
                     f"is {_show(expected[1][:3])}: kl_closed_form(z_mean, z_log_var).")
-    if close(total, expected[0] + expected[1]):
+    if _close(total, expected[0] + expected[1]):
         raise _Hint("The total ignores beta: it is reconstruction + self.beta * kl.")
-    if close(total, beta * expected[0] + expected[1]):
+    if _close(total, _BETA * expected[0] + expected[1]):
         raise _Hint("beta weighs the reconstruction in your total; it weighs the KL: "
                     "reconstruction + self.beta * kl.")
-    if not close(total, expected[2]):
+    if not _close(total, expected[2]):
         raise _Hint(f"The total gives {_show(total[:3])}, where reconstruction + beta * kl is "
                     f"{_show(expected[2][:3])}.")
 
 
-def _check_train_step(vae_class, images, beta):
+def _check_train_step(vae_class, images):
     """Fail with a hint unless one train_step moves the weights as the mean loss's step does."""
-    learning_rate = 0.05
-    steps = {}
-    for name, cls in (("yours", vae_class), ("reference", models.VAE)):
-        encoder, decoder = _tiny_networks(seed=11)
-        model = _call("VAE(encoder, decoder, beta=2.5)", cls, encoder, decoder, beta=beta)
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate))
+    steps = []
+    for cls in (vae_class, models.VAE):
+        model = _tiny_vae(cls)[0]
+        model.compile(optimizer=keras.optimizers.SGD(0.05))
         before = [w.numpy().copy() for w in model.trainable_weights]
-        logs = _call("train_step(images)", model.train_step, tf.constant(images)) \
-            if name == "yours" else model.train_step(tf.constant(images))
-        after = [w.numpy() for w in model.trainable_weights]
-        steps[name] = (before, after, logs)
-    before, after, logs = steps["yours"]
-    moved = [a - b for a, b in zip(after, before)]
-    expected = [a - b for a, b in zip(steps["reference"][1], steps["reference"][0])]
+        logs = _call("train_step(images)", model.train_step, tf.constant(images))
+        steps.append(([w.numpy() - b for w, b in zip(model.trainable_weights, before)], logs))
+    (moved, logs), (expected, _) = steps
     if all(np.all(m == 0) for m in moved):
         if not logs:
             raise _not_done("train_step left the weights unchanged and returned nothing",
@@ -260,8 +220,7 @@ def _check_train_step(vae_class, images, beta):
         raise _Hint("train_step left the weights unchanged: compute the gradients of the loss "
                     "with the tape and apply them, self.optimizer.apply_gradients(zip(gradients, "
                     "self.trainable_weights)).")
-    size = lambda steps: np.sqrt(sum(np.sum(s**2) for s in steps))  # noqa: E731
-    ratio = size(moved) / size(expected)
+    ratio = np.sqrt(sum(np.sum(m**2) for m in moved)) / np.sqrt(sum(np.sum(e**2) for e in expected))
     if abs(ratio - _BATCH) < 0.05 * _BATCH:
         raise _Hint(f"Your step is {_BATCH} times too large: the loss is the sum over the batch. "
                     "Take the batch's mean, ops.mean(total), so that the step does not grow with "
