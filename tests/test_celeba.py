@@ -16,6 +16,15 @@ from course_utils.data import celeba, faces
 
 N = 40
 SEED = 11
+CELEBA_ATTRIBUTES = (  # the columns of the real list_attr_celeba.csv, in its order
+    "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", "Bags_Under_Eyes", "Bald", "Bangs",
+    "Big_Lips", "Big_Nose", "Black_Hair", "Blond_Hair", "Blurry", "Brown_Hair",
+    "Bushy_Eyebrows", "Chubby", "Double_Chin", "Eyeglasses", "Goatee", "Gray_Hair",
+    "Heavy_Makeup", "High_Cheekbones", "Male", "Mouth_Slightly_Open", "Mustache", "Narrow_Eyes",
+    "No_Beard", "Oval_Face", "Pale_Skin", "Pointy_Nose", "Receding_Hairline", "Rosy_Cheeks",
+    "Sideburns", "Smiling", "Straight_Hair", "Wavy_Hair", "Wearing_Earrings", "Wearing_Hat",
+    "Wearing_Lipstick", "Wearing_Necklace", "Wearing_Necktie", "Young",
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +60,8 @@ def match(images, references):
 
 
 def test_stand_in_attributes_are_celeba_columns_in_celeba_order():
-    assert len(celeba.CELEBA_ATTRIBUTES) == 40 and len(set(celeba.CELEBA_ATTRIBUTES)) == 40
-    positions = [celeba.CELEBA_ATTRIBUTES.index(name) for name in celeba.STANDIN_ATTRIBUTES]
+    assert len(CELEBA_ATTRIBUTES) == 40 and len(set(CELEBA_ATTRIBUTES)) == 40
+    positions = [CELEBA_ATTRIBUTES.index(name) for name in faces.ATTRIBUTES]
     assert positions == sorted(positions)
 
 
@@ -69,12 +78,12 @@ def test_writer_makes_exactly_the_kaggle_layout(standin):
 def test_writer_csv_reads_with_csv_and_pandas(standin):
     pandas = pytest.importorskip("pandas")
     frame = pandas.read_csv(standin / "list_attr_celeba.csv")
-    assert list(frame.columns) == ["image_id", *celeba.STANDIN_ATTRIBUTES]
+    assert list(frame.columns) == ["image_id", *faces.ATTRIBUTES]
     assert frame["image_id"].tolist() == [f"{i:06d}.jpg" for i in range(1, N + 1)]
-    values = frame[list(celeba.STANDIN_ATTRIBUTES)].to_numpy()
+    values = frame[list(faces.ATTRIBUTES)].to_numpy()
     assert set(np.unique(values)) == {-1, 1}
     factors = faces.sample_factors(N, SEED)
-    assert np.array_equal(values == 1, faces.attribute_table(factors, celeba.STANDIN_ATTRIBUTES))
+    assert np.array_equal(values == 1, faces.attribute_table(factors, faces.ATTRIBUTES))
     with open(standin / "list_attr_celeba.csv", newline="") as fh:
         first = next(csv.DictReader(fh))
     assert first["image_id"] == "000001.jpg" and first["Smiling"] in {"1", "-1"}
@@ -247,7 +256,6 @@ def test_unknown_attribute_lists_the_available_and_suggests(standin):
     assert "Did you mean Smiling?" in message and "Available: Bangs, Black_Hair" in message
     with pytest.raises(celeba.UnknownAttributeError, match="Did you mean Eyeglasses"):
         celeba.load_celeba(standin, ["Eyeglass"])
-    assert celeba.list_attributes(standin) == list(celeba.STANDIN_ATTRIBUTES)
 
 
 @pytest.mark.parametrize("header, row, expected", [
@@ -345,8 +353,8 @@ def test_scan_accepts_whole_jpeg_and_png_files(tmp_path):
     Image.new("RGB", (5, 5)).save(tmp_path / "b.png")
     (tmp_path / "c.jpg").write_bytes((tmp_path / "a.jpg").read_bytes() + b"\0\0")  # padding
     for name in ("a.jpg", "b.png", "c.jpg"):
-        assert celeba._image_problem(tmp_path / name) is None
-    assert "unreadable" in celeba._image_problem(tmp_path / "missing.jpg")
+        assert celeba._scan_image(tmp_path / name)[0] is None
+    assert "unreadable" in celeba._scan_image(tmp_path / "missing.jpg")[0]
 
 
 # --- memory ---------------------------------------------------------------------------------------
@@ -394,7 +402,8 @@ def test_resolve_writes_the_stand_in_into_the_cache_once(monkeypatch, tmp_path):
     monkeypatch.delenv(celeba.CELEBA_ENV, raising=False)
     root = celeba.resolve_celeba_dir(None, n_standin=30, seed=2, cache_dir=tmp_path)
     assert root == tmp_path / "data" / "celeba-standin-n30-seed2"
-    assert celeba.standin_parameters(root)["n"] == 30 and celeba.count_images(root) == 30
+    assert celeba.standin_parameters(root)["n"] == 30
+    assert celeba.split_id(root, 20, 10)["n_files"] == 30
     stamp = (root / celeba.CSV_NAME).stat().st_mtime_ns
     assert celeba.resolve_celeba_dir(None, n_standin=30, seed=2, cache_dir=tmp_path) == root
     assert (root / celeba.CSV_NAME).stat().st_mtime_ns == stamp
@@ -421,14 +430,14 @@ def test_resolve_checks_a_given_folder(standin, monkeypatch, tmp_path):
         celeba.resolve_celeba_dir(None, cache_dir=tmp_path)
 
 
-def test_dataset_id_follows_the_data_not_the_path(standin, copy):
-    first = celeba.dataset_id(standin)
-    assert first == celeba.dataset_id(copy)
+def test_split_id_follows_the_data_not_the_path(standin, copy):
+    first = celeba.split_id(standin, 30, 10)
+    assert first == celeba.split_id(copy, 30, 10) != celeba.split_id(copy, 20, 10)
     assert first["n_files"] == N and first["standin"]["seed"] == SEED
     (copy / celeba.MARKER_NAME).unlink()  # now it looks like a user's folder
     csv_path = copy / celeba.CSV_NAME
     csv_path.write_text(csv_path.read_text().replace("000001.jpg,", "000001.jpg, ", 1))
-    second = celeba.dataset_id(copy)
+    second = celeba.split_id(copy, 30, 10)
     assert second["standin"] is None and second["csv_sha256"] != first["csv_sha256"]
 
 

@@ -17,7 +17,9 @@ from course_utils.data import datasets
 # into the course cache already (each takes seconds to generate).
 @pytest.fixture(scope="module")
 def fashion_standin():
-    return data.load_fashion_mnist(source="synthetic", seed=0)
+    splits, used = data.load("fashion_mnist", source="synthetic", seed=0)
+    assert used == "synthetic"
+    return splits
 
 
 def test_standin_has_the_keras_datasets_format(fashion_standin):
@@ -38,7 +40,7 @@ def test_standin_is_deterministic_and_test_differs_from_train(fashion_standin):
 
 
 def test_mnist_standin_format():
-    (x_train, y_train), (x_test, y_test) = data.load_mnist(source="synthetic", seed=0)
+    ((x_train, y_train), (x_test, y_test)), _ = data.load("mnist", source="synthetic", seed=0)
     assert x_train.shape == (60_000, 28, 28) and x_test.shape == (10_000, 28, 28)
     assert x_train.dtype == y_test.dtype == np.uint8
 
@@ -63,25 +65,24 @@ def no_network(monkeypatch):
 
 def test_real_offline_says_what_to_do(no_network):
     with pytest.raises(data.DataUnavailableError) as info:
-        data.load_fashion_mnist(source="real")
+        data.load("fashion_mnist", source="real")
     message = str(info.value)
     assert "Fashion-MNIST" in message and "internet" in message and "'synthetic'" in message
     with pytest.raises(data.DataUnavailableError, match="MNIST"):
-        data.load_mnist(source="real")
+        data.load("mnist", source="real")
 
 
 def test_auto_falls_back_and_says_so(no_network, capsys):
-    (x_train, _), _ = data.load_mnist(source="auto", seed=0)
+    ((x_train, _), _), used = data.load("mnist", source="auto", seed=0)
     out = capsys.readouterr().out
     assert "Real MNIST is not available" in out and "stand-in" in out
     np.testing.assert_array_equal(x_train, data.synthetic("mnist", seed=0)[0][0])
-    _, used = data.load("mnist", source="auto")
     assert used == "synthetic"
 
 
 def test_bad_source_and_name():
     with pytest.raises(ValueError, match="source must be one of .*'kaggle'"):
-        data.load_fashion_mnist(source="kaggle")
+        data.load("fashion_mnist", source="kaggle")
     with pytest.raises(ValueError, match="Unknown dataset 'cifar10'.*fashion_mnist"):
         data.load("cifar10")
 
@@ -181,6 +182,6 @@ def test_a_download_waits_on_a_stalled_network_for_seconds_not_hours(monkeypatch
     monkeypatch.setitem(datasets._DATASETS, "mnist", (spec[0], stalled, *spec[2:]))
     before = socket.getdefaulttimeout()
     with pytest.raises(data.DataUnavailableError, match="timed out"):
-        data.load_mnist(source="real")
+        data.load("mnist", source="real")
     assert seen == [datasets.DOWNLOAD_TIMEOUT] and 0 < datasets.DOWNLOAD_TIMEOUT <= 60
     assert socket.getdefaulttimeout() == before

@@ -1,21 +1,16 @@
 """CelebA in its Kaggle layout: a streaming loader and the procedural stand-in.
 
-The loader reads CelebA as the Kaggle download ("CelebFaces Attributes (CelebA) Dataset",
-jessicali9530/celeba-dataset) unpacks it::
-
-    ROOT/img_align_celeba/img_align_celeba/000001.jpg, 000002.jpg, ...   (178 x 218 JPEGs)
-    ROOT/list_attr_celeba.csv     image_id,5_o_Clock_Shadow,...,Young   values 1 or -1
-
-``write_synthetic_celeba`` writes the procedural stand-in (``course_utils.data.faces``) in the
-same layout, so the loader reads either unchanged. The stand-in's images are 64 x 64, and its
-CSV holds only the attributes the renderer draws (``faces.ATTRIBUTES``: Bangs, Black_Hair,
-Blond_Hair, Brown_Hair, Eyeglasses, Male, Mustache, Smiling, Wearing_Hat), in the same relative
-order as CelebA's 40 columns.
+The Kaggle download (jessicali9530/celeba-dataset) unpacks as
+ROOT/img_align_celeba/img_align_celeba/000001.jpg, ... (178 x 218 JPEGs) and
+ROOT/list_attr_celeba.csv (image_id, then 40 attribute columns of 1 or -1).
+``write_synthetic_celeba`` writes the stand-in in the same layout: 64 x 64 faces, and only the
+attributes the renderer draws (``faces.ATTRIBUTES``), in CelebA's column order.
 """
 
 import csv
 import difflib
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -36,22 +31,10 @@ from course_utils.settings import SOURCES
 
 IMAGE_DIR = Path("img_align_celeba", "img_align_celeba")
 CSV_NAME = "list_attr_celeba.csv"
-CELEBA_ATTRIBUTES = (
-    "5_o_Clock_Shadow", "Arched_Eyebrows", "Attractive", "Bags_Under_Eyes", "Bald", "Bangs",
-    "Big_Lips", "Big_Nose", "Black_Hair", "Blond_Hair", "Blurry", "Brown_Hair",
-    "Bushy_Eyebrows", "Chubby", "Double_Chin", "Eyeglasses", "Goatee", "Gray_Hair",
-    "Heavy_Makeup", "High_Cheekbones", "Male", "Mouth_Slightly_Open", "Mustache", "Narrow_Eyes",
-    "No_Beard", "Oval_Face", "Pale_Skin", "Pointy_Nose", "Receding_Hairline", "Rosy_Cheeks",
-    "Sideburns", "Smiling", "Straight_Hair", "Wavy_Hair", "Wearing_Earrings", "Wearing_Hat",
-    "Wearing_Lipstick", "Wearing_Necklace", "Wearing_Necktie", "Young",
-)
-STANDIN_ATTRIBUTES = faces.ATTRIBUTES  # already in CelebA's column order
 SHUFFLE_BUFFER = 10_000  # file names, not images: about a megabyte
 MARKER_NAME = ".synthetic_celeba.json"  # written last, names the stand-in's parameters
 _STANDIN_VERSION = 1
 _STAGING_PREFIX = ".synthetic_celeba-"
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_END = b"IEND\xaeB`\x82"
 _HOW_TO_GET = (
     "Download CelebA from Kaggle (jessicali9530/celeba-dataset) and unzip it into ROOT, or "
     "write the procedural stand-in there with "
@@ -87,26 +70,22 @@ class OddImagesWarning(UserWarning):
 
 
 # --- loading ----------------------------------------------------------------
-
-
 def load_celeba(root, attributes=None, image_size=64, batch_size=None, shuffle=False, seed=0,
                 limit=None, check_files=True, offset=0):
     """Stream CelebA from ROOT as a tf.data.Dataset of float32 images in [0, 1].
 
-    Each image is centre-cropped to a square and resized to image_size x image_size x 3. With
-    ``attributes`` (a name or a list of names from list_attr_celeba.csv), each element is
-    ``(image, attrs)`` with attrs float32 0/1 in the order asked. Images come in file-name order
-    (the first ``limit`` of them when given, after skipping the first ``offset``), shuffled if
-    asked (file names are shuffled before decoding, in a bounded buffer, so memory does not
-    grow with the dataset), batched if
-    ``batch_size`` is given, and prefetched. With ``check_files``, every listed file is first
-    decoded once (fast, at reduced scale); the ones that fail are named in an
-    UnreadableImagesWarning and left out, and images of another size or colour mode than most
-    are named in an OddImagesWarning (they are converted like the others). Any image that still
-    fails to decode is dropped by the pipeline.
+    Images are centre-cropped to squares and resized to image_size. With attributes (a name or
+    a list of names from list_attr_celeba.csv) elements are (image, attrs), attrs float32 0/1 in
+    the order asked. Files come in name order (skip offset, keep limit), shuffled as names
+    before decoding if asked (memory does not grow with the data), batched if batch_size is
+    given. With check_files every file is first decoded once at reduced scale: unreadable ones
+    are named in an UnreadableImagesWarning and left out, odd sizes or colour modes are named in
+    an OddImagesWarning; the pipeline drops any file that still fails to decode.
     """
     image_dir, csv_path = find_celeba(root)
-    _check_options(image_size, batch_size, limit)
+    _check_whole("image_size", image_size)
+    _check_whole("batch_size", batch_size, optional=True)
+    _check_whole("limit", limit, optional=True)
     ids, columns, rows = _read_csv(csv_path)
     names = _attribute_names(attributes, columns, csv_path)
     if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
@@ -146,12 +125,6 @@ def find_celeba(root):
     return image_dir, csv_path
 
 
-def list_attributes(root):
-    """Return the attribute names in ROOT's list_attr_celeba.csv."""
-    _, csv_path = find_celeba(root)
-    return _read_csv(csv_path)[1]
-
-
 def _layout_hint(root):
     """Explain why ROOT lacks img_align_celeba/img_align_celeba and which folder to pass."""
     expected = (f"Expected the Kaggle layout ROOT/{IMAGE_DIR.as_posix()}/*.jpg and "
@@ -166,7 +139,9 @@ def _layout_hint(root):
         return (f"{expected} {root} holds the images one level deep; the Kaggle layout nests "
                 f"them twice: move them into {root.parent / IMAGE_DIR} and put {CSV_NAME} in "
                 f"{root.parent}, then pass {root.parent}.")
-    for child in _subfolders(root):
+    with os.scandir(root) as entries:  # at most 200 subfolders: never walk a huge folder
+        children = sorted(itertools.islice((Path(e.path) for e in entries if e.is_dir()), 200))
+    for child in children:
         if (child / IMAGE_DIR).is_dir():
             return f"{expected} The layout is one level down: pass {child} instead."
     if (root / IMAGE_DIR.name).is_dir():
@@ -175,27 +150,13 @@ def _layout_hint(root):
     return f"{expected} {_HOW_TO_GET}"
 
 
-def _subfolders(root, most=200):
-    """Return up to `most` subfolders of root, sorted by name (never walks a huge folder)."""
-    found = []
-    with os.scandir(root) as entries:
-        for entry in entries:
-            if entry.is_dir():
-                found.append(Path(entry.path))
-                if len(found) >= most:
-                    break
-    return sorted(found)
-
-
-def _check_options(image_size, batch_size, limit):
-    """Check the loader's numeric options, naming the bad one."""
-    for name, value, optional in (("image_size", image_size, False),
-                                  ("batch_size", batch_size, True), ("limit", limit, True)):
-        if optional and value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            allowed = "a positive int" + (" or None" if optional else "")
-            raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+def _check_whole(name, value, optional=False):
+    """Raise a ValueError naming the option unless value is a positive int (or None)."""
+    if optional and value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{name} must be a positive int{' or None' if optional else ''}; "
+                         f"got {value!r}.")
 
 
 def _read_csv(csv_path):
@@ -208,34 +169,25 @@ def _read_csv(csv_path):
         raise CelebAFormatError(f"{csv_path} has no image_id column (its header starts "
                                 f"{header[:4]}). The Kaggle list_attr_celeba.csv starts "
                                 "with image_id; re-download it.")
-    id_col = header.index("image_id")
     for line, row in enumerate(rows, start=2):
         if len(row) != len(header):
             raise CelebAFormatError(f"{csv_path}, line {line}: {len(row)} fields, but the "
                                     f"header has {len(header)}. The file looks damaged; "
                                     "re-download it.")
-    ids = [row[id_col].strip() for row in rows]
-    _check_ids(ids, csv_path)
-    columns = [name for name in header if name != "image_id"]
-    keep = [j for j, name in enumerate(header) if name != "image_id"]
-    return ids, columns, [[row[j] for j in keep] for row in rows]
-
-
-def _check_ids(ids, csv_path):
-    """Check that image ids are plain, unique file names."""
-    if not ids:
+    if not rows:
         raise CelebAFormatError(f"{csv_path} lists no images.")
+    id_col = header.index("image_id")
+    ids = [row[id_col].strip() for row in rows]
     bad = [name for name in ids if os.path.basename(name) != name or name in ("", ".", "..")]
     if bad:
         raise CelebAFormatError(f"{csv_path}: image_id must be a plain file name; got {bad[0]!r}.")
-    if len(set(ids)) != len(ids):
-        seen, twice = set(), None
-        for name in ids:
-            if name in seen:
-                twice = name
-                break
-            seen.add(name)
-        raise CelebAFormatError(f"{csv_path} lists {twice} more than once.")
+    seen = set()
+    for name in ids:
+        if name in seen:
+            raise CelebAFormatError(f"{csv_path} lists {name} more than once.")
+        seen.add(name)
+    keep = [j for j, name in enumerate(header) if name != "image_id"]
+    return ids, [header[j] for j in keep], [[row[j] for j in keep] for row in rows]
 
 
 def _attribute_names(attributes, columns, csv_path):
@@ -245,19 +197,14 @@ def _attribute_names(attributes, columns, csv_path):
     names = [attributes] if isinstance(attributes, str) else list(attributes)
     if not names:
         raise ValueError("attributes is empty; pass None for images only, or attribute names.")
+    by_lower = {column.lower(): column for column in columns}
     for name in names:
         if name not in columns:
-            raise UnknownAttributeError(_unknown_attribute_message(name, columns, csv_path))
+            close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.6)
+            guess = f" Did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""
+            raise UnknownAttributeError(f"Attribute {name!r} is not a column of {csv_path}."
+                                        f"{guess} Available: {', '.join(columns)}.")
     return names
-
-
-def _unknown_attribute_message(name, columns, csv_path):
-    """Say that an attribute is not in the CSV, with close matches and the available names."""
-    by_lower = {column.lower(): column for column in columns}
-    close = difflib.get_close_matches(str(name).lower(), list(by_lower), n=3, cutoff=0.6)
-    guess = f" Did you mean {', '.join(by_lower[c] for c in close)}?" if close else ""
-    return (f"Attribute {name!r} is not a column of {csv_path}.{guess} "
-            f"Available: {', '.join(columns)}.")
 
 
 def _attribute_values(rows, ids, columns, names, csv_path):
@@ -295,7 +242,7 @@ def _check_listed_files(ids, image_dir, csv_path, all_ids):
 
 
 def _drop_unreadable(paths, image_dir):
-    """Return the indices of the files that decode; warn, naming them, about the others."""
+    """Return the indices of the files that decode; warn about the others and odd images."""
     with ThreadPoolExecutor(max_workers=8) as pool:  # PIL decodes without holding the GIL
         scans = list(pool.map(_scan_image, paths, chunksize=64))
     problems = [problem for problem, _ in scans]
@@ -307,7 +254,16 @@ def _drop_unreadable(paths, image_dir):
                       UnreadableImagesWarning, stacklevel=3)
     if len(bad) == len(paths):
         raise CelebAFormatError(f"None of the {len(paths)} images in {image_dir} can be read.")
-    _note_odd_images(paths, [shape for _, shape in scans])
+    shapes = [shape for _, shape in scans]
+    counts = Counter(shape for shape in shapes if shape)
+    usual, n_usual = counts.most_common(1)[0]
+    odd = [i for i, shape in enumerate(shapes) if shape and shape != usual]
+    if odd and 2 * n_usual > sum(counts.values()):  # else no usual shape to differ from
+        reasons = {i: "{} x {} {}".format(*shapes[i]) for i in odd}
+        warnings.warn(f"{len(odd)} of {len(paths)} CelebA images differ from the usual "
+                      "{} x {} {}: ".format(*usual) + _named(paths, odd, reasons) + ". They are "
+                      "converted to RGB and centre-cropped like the others; replace them if "
+                      "they are not faces.", OddImagesWarning, stacklevel=3)
     return np.array([i for i, problem in enumerate(problems) if not problem], dtype=np.int64)
 
 
@@ -317,28 +273,27 @@ def _named(paths, indices, reasons, most=5):
     return shown + (f"; and {len(indices) - most} more" if len(indices) > most else "")
 
 
-def _note_odd_images(paths, shapes):
-    """Warn about decodable images whose size or colour mode differs from most of the others."""
-    counts = Counter(shape for shape in shapes if shape)
-    if not counts:
-        return
-    usual, n_usual = counts.most_common(1)[0]
-    if 2 * n_usual <= sum(counts.values()):  # no usual shape to differ from
-        return
-    odd = [i for i, shape in enumerate(shapes) if shape and shape != usual]
-    if odd:
-        reasons = {i: "{} x {} {}".format(*shapes[i]) for i in odd}
-        warnings.warn(f"{len(odd)} of {len(paths)} CelebA images differ from the usual "
-                      "{} x {} {}: ".format(*usual) + _named(paths, odd, reasons) + ". They are "
-                      "converted to RGB and centre-cropped like the others; replace them if "
-                      "they are not faces.", OddImagesWarning, stacklevel=4)
-
-
 def _scan_image(path):
     """Return (why the file cannot be decoded or None, (width, height, mode) or None)."""
-    problem = _image_problem(path)
-    if problem:
-        return problem, None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            size = fh.seek(0, os.SEEK_END)
+            fh.seek(max(size - 32, 0))
+            tail = fh.read()
+    except OSError as error:
+        return f"unreadable: {error.strerror}", None
+    if size == 0:
+        return "empty file", None
+    if head.startswith(b"\xff\xd8"):
+        # Some writers pad after the end marker; tolerate trailing zeros and newlines.
+        if not tail.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9"):
+            return "truncated JPEG: no end marker", None
+    elif head == b"\x89PNG\r\n\x1a\n":
+        if not tail.endswith(b"IEND\xaeB`\x82"):
+            return "truncated PNG: no IEND chunk", None
+    else:
+        return "not a JPEG or PNG file", None
     try:
         with Image.open(path) as image:
             shape = (*image.size, image.mode)
@@ -349,27 +304,6 @@ def _scan_image(path):
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         return f"corrupt data inside: {error}", None
     return None, shape
-
-
-def _image_problem(path):
-    """Return why a file cannot be a whole JPEG or PNG image, or None if it looks whole."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(8)
-            size = fh.seek(0, os.SEEK_END)
-            fh.seek(max(size - 32, 0))
-            tail = fh.read()
-    except OSError as error:
-        return f"unreadable: {error.strerror}"
-    if size == 0:
-        return "empty file"
-    if head.startswith(b"\xff\xd8"):
-        # Some writers pad after the end marker; tolerate trailing zeros and newlines.
-        whole = tail.rstrip(b"\x00\r\n ").endswith(b"\xff\xd9")
-        return None if whole else "truncated JPEG: no end marker"
-    if head == _PNG_SIGNATURE:
-        return None if tail.endswith(_PNG_END) else "truncated PNG: no IEND chunk"
-    return "not a JPEG or PNG file"
 
 
 def _pipeline(paths, labels, image_size, batch_size, shuffle, seed):
@@ -386,7 +320,14 @@ def _pipeline(paths, labels, image_size, batch_size, shuffle, seed):
         ds = ds.shuffle(min(len(paths), SHUFFLE_BUFFER), seed=seed, reshuffle_each_iteration=True)
 
     def load(path, *attrs):
-        image = _decode(path, image_size)
+        """Read, decode, centre-crop to a square and resize one image to float32 in [0, 1]."""
+        image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
+        height, width = tf.shape(image)[0], tf.shape(image)[1]
+        side = tf.minimum(height, width)
+        image = tf.image.crop_to_bounding_box(image, (height - side) // 2, (width - side) // 2,
+                                              side, side)
+        image = tf.image.resize(image, (image_size, image_size), antialias=True)
+        image = tf.clip_by_value(image / 255.0, 0.0, 1.0)
         return (image, *attrs) if attrs else image
 
     ds = ds.map(load, num_parallel_calls=tf.data.AUTOTUNE)
@@ -396,20 +337,7 @@ def _pipeline(paths, labels, image_size, batch_size, shuffle, seed):
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _decode(path, image_size):
-    """Read, decode, centre-crop to a square and resize one image to float32 in [0, 1]."""
-    image = tf.io.decode_image(tf.io.read_file(path), channels=3, expand_animations=False)
-    height, width = tf.shape(image)[0], tf.shape(image)[1]
-    side = tf.minimum(height, width)
-    image = tf.image.crop_to_bounding_box(image, (height - side) // 2, (width - side) // 2,
-                                          side, side)
-    image = tf.image.resize(image, (image_size, image_size), antialias=True)
-    return tf.clip_by_value(image / 255.0, 0.0, 1.0)
-
-
 # --- the procedural stand-in (appendix: data) --------------------------------------------------
-
-
 def write_synthetic_celeba(root, n=10_000, seed=0, chunk=1000):
     """Write n procedural faces into ROOT in CelebA's Kaggle layout; return ROOT.
 
@@ -418,23 +346,32 @@ def write_synthetic_celeba(root, n=10_000, seed=0, chunk=1000):
     the same n and seed, and raises FileExistsError otherwise. Files are written into a hidden
     staging folder inside ROOT and moved into place when complete.
     """
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"n must be a positive int; got {n!r}.")
+    _check_whole("n", n)
     root = Path(root).expanduser()
     params = {"generator": "course_utils.data.faces", "version": _STANDIN_VERSION,
-              "n": int(n), "seed": int(seed), "attributes": list(STANDIN_ATTRIBUTES)}
+              "n": int(n), "seed": int(seed), "attributes": list(faces.ATTRIBUTES)}
     if _existing_standin(root, params):
         return root
     root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_staging(root)
+    for path in root.glob(_STAGING_PREFIX + "*"):
+        # Left by an interrupted write; by age, as a younger one may be a write still running.
+        if path.is_dir() and time.time() - path.stat().st_mtime > 3600:
+            shutil.rmtree(path, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=root))
     try:
         factors = faces.sample_factors(n, seed)
         _write_images(staging / IMAGE_DIR, factors, chunk)
-        _write_csv(staging / CSV_NAME, factors)
+        signs = np.where(faces.attribute_table(factors), "1", "-1").tolist()
+        lines = [",".join(("image_id",) + faces.ATTRIBUTES)]
+        lines += [",".join([_file_name(i + 1), *row]) for i, row in enumerate(signs)]
+        (staging / CSV_NAME).write_text("\n".join(lines) + "\n")
         (staging / MARKER_NAME).write_text(json.dumps(params, indent=1))
         for name in (IMAGE_DIR.parts[0], CSV_NAME, MARKER_NAME):  # the marker last
-            _move_new(staging / name, root / name)
+            if (root / name).exists():
+                raise FileExistsError(f"{root / name} appeared while the stand-in was written; "
+                                      "nothing is overwritten. Choose another folder for the "
+                                      "stand-in.")
+            (staging / name).rename(root / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return root
@@ -447,11 +384,7 @@ def _existing_standin(root, params):
     targets = [root / IMAGE_DIR.parts[0], root / CSV_NAME, root / MARKER_NAME]
     if not any(path.exists() for path in targets):
         return False
-    marker = root / MARKER_NAME
-    try:
-        written = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        written = None
+    written = standin_parameters(root)
     if written is None:
         raise FileExistsError(
             f"{root} already holds a dataset that write_synthetic_celeba did not write "
@@ -471,22 +404,6 @@ def _existing_standin(root, params):
     return True
 
 
-def _remove_stale_staging(root, age_s=3600):
-    """Delete staging folders that an interrupted write of ours left in ROOT over an hour ago."""
-    for path in root.glob(_STAGING_PREFIX + "*"):
-        # Age, not name alone: a younger one may belong to a write still running elsewhere.
-        if path.is_dir() and time.time() - path.stat().st_mtime > age_s:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _move_new(source, target):
-    """Move source to target, refusing to replace anything already there."""
-    if target.exists():
-        raise FileExistsError(f"{target} appeared while the stand-in was written; nothing is "
-                              "overwritten. Choose another folder for the stand-in.")
-    source.rename(target)
-
-
 def _file_name(index):
     """Return CelebA's file name for a 1-based image index: 000001.jpg."""
     return f"{index:06d}.jpg"
@@ -495,6 +412,10 @@ def _file_name(index):
 def _write_images(folder, factors, chunk):
     """Render the faces chunk by chunk (bounded memory) and save them as JPEGs."""
     folder.mkdir(parents=True)
+
+    def save(image, path):  # full-resolution colour (subsampling=0): the faces are small
+        Image.fromarray(image).save(path, format="JPEG", quality=95, subsampling=0)
+
     n = len(factors["Male"])
     saving = []
     # Pillow's encoder releases the GIL: save one chunk while rendering the next, and keep at
@@ -503,27 +424,12 @@ def _write_images(folder, factors, chunk):
         for start in range(0, n, chunk):
             images = faces.render_faces(faces.take(factors, slice(start, start + chunk)))
             list(saving)  # wait for the previous chunk (and raise its errors)
-            names = [folder / _file_name(start + k + 1) for k in range(len(images))]
-            saving = pool.map(_save_jpeg, images, names)
+            saving = pool.map(save, images, [folder / _file_name(start + k + 1)
+                                             for k in range(len(images))])
         list(saving)
 
 
-def _save_jpeg(image, path):
-    """Save one uint8 RGB image as a high-quality JPEG (full-resolution colour: faces are small)."""
-    Image.fromarray(image).save(path, format="JPEG", quality=95, subsampling=0)
-
-
-def _write_csv(path, factors):
-    """Write list_attr_celeba.csv: image_id and the rendered attributes as 1 / -1."""
-    table = faces.attribute_table(factors, STANDIN_ATTRIBUTES)
-    lines = [",".join(("image_id",) + STANDIN_ATTRIBUTES)]
-    signs = np.where(table, "1", "-1")
-    lines += [",".join([_file_name(i + 1), *row]) for i, row in enumerate(signs.tolist())]
-    path.write_text("\n".join(lines) + "\n")
-
-
 # --- where the faces chapters find their data ----------------------------------
-
 CELEBA_ENV = "CELEBA_DIR"  # the environment variable naming a CelebA folder
 STANDIN_FOLDER = "data"  # the stand-ins' folder inside the course cache
 
@@ -574,28 +480,18 @@ def standin_parameters(root):
         return None
 
 
-def dataset_id(root):
-    """Return what identifies the data in ROOT in a cache key: CSV hash, image count.
+def split_id(root, n_train, n_test):
+    """Return what identifies a training split of ROOT in a cache key.
 
-    The stand-in's parameters are added when ROOT holds one. The folder's path is left out, so
-    the same data moved elsewhere keeps its trained models.
+    That is the CSV's hash, the image count, the stand-in's parameters when ROOT holds one, and
+    the sizes; not the folder's path, so the same data moved elsewhere keeps its trained models.
     """
     image_dir, csv_path = find_celeba(root)
-    digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     with os.scandir(image_dir) as entries:
         n_files = sum(1 for _ in entries)
+    digest = hashlib.sha256(csv_path.read_bytes()).hexdigest()
     return {"dataset": "celeba", "csv_sha256": digest[:16], "n_files": n_files,
-            "standin": standin_parameters(root)}
-
-
-def split_id(root, n_train, n_test):
-    """Return what identifies a training split of ROOT in a cache key: the data and the sizes."""
-    return {**dataset_id(root), "n_train": int(n_train), "n_test": int(n_test)}
-
-
-def count_images(root):
-    """Return the number of images listed in ROOT's list_attr_celeba.csv."""
-    return len(_read_csv(find_celeba(root)[1])[0])
+            "standin": standin_parameters(root), "n_train": int(n_train), "n_test": int(n_test)}
 
 
 def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, seed=0):
@@ -604,7 +500,7 @@ def load_celeba_split(root, n_train, n_test, attributes=None, batch_size=None, s
     Images are taken in file-name order, so the split is the same on every run. The test part
     starts after the training files, which it never reads; both stream from disk.
     """
-    available = count_images(root)
+    available = len(_read_csv(find_celeba(root)[1])[0])
     if n_train + n_test > available:
         raise ValueError(f"{root} lists {available:,} images, fewer than the {n_train:,} "
                          f"training + {n_test:,} test images asked for; lower N_TRAIN or N_TEST.")
@@ -619,15 +515,10 @@ def to_arrays(dataset):
     batches = list(dataset.as_numpy_iterator())
     if not batches:
         raise ValueError("The dataset is empty.")
-    if isinstance(batches[0], tuple):
-        return tuple(_join([b[k] for b in batches]) for k in range(len(batches[0])))
-    return _join(batches)
-
-
-def _join(parts):
-    """Concatenate batches, or stack single examples, into one array."""
-    first = np.asarray(parts[0])
-    return np.stack(parts) if first.ndim in (1, 3) else np.concatenate(parts)
+    parts = list(zip(*batches)) if isinstance(batches[0], tuple) else [batches]
+    # Single examples (an image, an attribute vector) are stacked, batches concatenated.
+    arrays = [np.stack(p) if np.ndim(p[0]) in (1, 3) else np.concatenate(p) for p in parts]
+    return tuple(arrays) if isinstance(batches[0], tuple) else arrays[0]
 
 
 def describe_celeba(root, n_train, n_test):

@@ -1,26 +1,17 @@
 """Procedural garments: the Fashion-MNIST stand-in of the appendix and chapters 1-4.
 
-Ten classes of light garment silhouettes on black, in Fashion-MNIST's label order. Each class
-is drawn for all its samples in one vectorised pass; samples vary in size, position, tilt,
-proportions, brightness and texture (stripes, prints, checks and fine noise). As in the real
-data, every class has several styles and neighbouring classes share some: long-sleeved tops,
-zipped pullovers, coats without a collar, shirts without buttons, high-top sneakers, low boots
-and closed sandals, so that tops and shoes are as easy to confuse as Fashion-MNIST's are.
+Ten classes of light garment silhouettes on black, in Fashion-MNIST's label order, each drawn
+for all its samples in one vectorised pass; samples vary in size, position, tilt, proportions,
+brightness and texture. Neighbouring classes share styles (long-sleeved tops, coats without a
+collar, high-top sneakers, closed sandals), so tops and shoes are as easy to confuse as in
+Fashion-MNIST.
 """
 
 import numpy as np
 
 from course_utils import settings
 from course_utils.data.render import (
-    box,
-    column,
-    coverage,
-    draw_classes,
-    ellipse,
-    pixel_grid,
-    segment,
-    smooth_noise,
-    trapezoid,
+    box, column, coverage, draw_classes, ellipse, pixel_grid, segment, smooth_noise, trapezoid,
 )
 
 SIZE = 28
@@ -31,9 +22,6 @@ CLASS_NAMES = settings.FASHION_CLASSES  # declared with the chapters' settings
 def make_clothes(n, seed):
     """Return n garment images (uint8, n x 28 x 28) and balanced labels (uint8) for a seed."""
     return draw_classes(n, seed, _DRAWERS, SIZE)
-
-
-# --- per-sample parameters and frames -------------------------------------------------------
 
 
 def _sample(rng, n, **ranges):
@@ -53,29 +41,6 @@ def _frame(rng, n, scale=(0.9, 1.06), shift=1.3, tilt=0.05):
     u, v = x - MID - p["dx"], y - MID - p["dy"]
     c, s = np.cos(p["angle"]), np.sin(p["angle"])
     return MID + (c * u + s * v) / p["scale"], MID + (c * v - s * u) / p["scale"]
-
-
-def _union(*dists):
-    """Combine signed distances into their union."""
-    return np.minimum.reduce(dists)
-
-
-def _cut(dist, hole):
-    """Remove the shape `hole` from the shape `dist`."""
-    return np.maximum(dist, -hole)
-
-
-def _keep(dist, kept):
-    """Drop a shape from the samples whose kept flag is 0, by moving it far away."""
-    return dist + 100.0 * (1.0 - kept)
-
-
-def _line(dist, half_width):
-    """Turn an unsigned distance to a path into a signed distance to a stroke along it."""
-    return dist - half_width
-
-
-# --- surface: brightness, texture, noise -----------------------------------------------------
 
 
 def _texture(rng, x, y, level, pattern=0.4, checks=0.0):
@@ -113,8 +78,6 @@ def _finish(rng, ink, surface, marks=None):
 
 
 # --- tops: T-shirt, pullover, coat, shirt share one body-with-sleeves --------------------------
-
-
 def _sleeves(x, y, g):
     """Return the signed distance to two sleeves hanging from the shoulders at an angle."""
     sleeves = []
@@ -132,7 +95,7 @@ def _top(x, y, g):
     """Return the signed distance to a top: a body, two sleeves and a neck opening."""
     body = trapezoid(x, y, MID, g["top"], g["bottom"], g["half"], g["half"] + g["flare"])
     neck = ellipse(x, y, MID, g["top"] - 0.3, g["neck"], 0.7 * g["neck"])
-    return _cut(np.minimum(body, _sleeves(x, y, g)), neck)
+    return np.maximum(np.minimum(body, _sleeves(x, y, g)), -neck)
 
 
 def _tshirt(rng, n):
@@ -198,15 +161,12 @@ def _collar(x, y, g, depth):
     """Return the coverage of a V-shaped collar line from the neck's sides to its centre."""
     left = segment(x, y, MID - g["neck"] - 0.8, g["top"], MID, g["top"] + depth)
     right = segment(x, y, MID + g["neck"] + 0.8, g["top"], MID, g["top"] + depth)
-    return coverage(_line(np.minimum(left, right), 0.45))
+    return coverage(np.minimum(left, right) - 0.45)
 
 
 def _placket(x, y, g):
     """Return the coverage of a thin vertical line down the front."""
-    return coverage(_line(segment(x, y, MID, g["top"] + 2.0, MID, g["bottom"]), 0.45))
-
-
-# --- trousers, dress, bag -------------------------------------------------------------------
+    return coverage(segment(x, y, MID, g["top"] + 2.0, MID, g["bottom"]) - 0.45)
 
 
 def _trouser(rng, n):
@@ -224,7 +184,7 @@ def _trouser(rng, n):
                         g["leg"], length / 2, angle))
     hips = trapezoid(x, y, MID, g["top"], g["crotch"], g["waist"], g["waist"] + g["splay"] / 3)
     surface = _texture(rng, x, y, g["grey"], pattern=0.1)
-    return _finish(rng, coverage(_union(hips, *legs), 1.2), surface)
+    return _finish(rng, coverage(np.minimum.reduce([hips, *legs]), 1.2), surface)
 
 
 def _dress(rng, n):
@@ -235,10 +195,11 @@ def _dress(rng, n):
                 sleeve=(2.5, 5.0), angle=(0.5, 0.9), arm=(1.8, 2.6), grey=(0.25, 1.0))
     bodice = trapezoid(x, y, MID, g["top"], g["waist_y"], g["half"], g["waist"])
     skirt = trapezoid(x, y, MID, g["waist_y"] - 0.5, g["bottom"], g["waist"], g["hem"])
-    sleeves = _keep(_sleeves(x, y, g), _chance(rng, n, 0.3))
+    sleeves = _sleeves(x, y, g) + 100.0 * (1.0 - _chance(rng, n, 0.3))  # on some only
     neck = ellipse(x, y, MID, g["top"] - 0.3, g["neck"], g["neck"])
     surface = _texture(rng, x, y, g["grey"], pattern=0.35)
-    return _finish(rng, coverage(_cut(_union(bodice, skirt, sleeves), neck), 1.2), surface)
+    shape = np.maximum(np.minimum.reduce([bodice, skirt, sleeves]), -neck)
+    return _finish(rng, coverage(shape, 1.2), surface)
 
 
 def _bag(rng, n):
@@ -249,26 +210,19 @@ def _bag(rng, n):
                 grey=(0.25, 1.0))
     body = trapezoid(x, y, MID, g["top"], g["bottom"], g["half"] - g["taper"], g["half"])
     ring = np.abs(ellipse(x, y, MID, g["top"], g["handle_w"], g["top"] - 1.0)) - g["handle_t"]
-    handle = _keep(np.maximum(ring, y - g["top"]), _chance(rng, n, 0.8))
-    flap = coverage(_line(np.abs(y - g["top"] - g["flap"]), 0.4))
+    handle = np.maximum(ring, y - g["top"]) + 100.0 * (1.0 - _chance(rng, n, 0.8))
+    flap = coverage(np.abs(y - g["top"] - g["flap"]) - 0.4)
     marks = 0.5 * _chance(rng, n, 0.5) * flap
     surface = _texture(rng, x, y, g["grey"], pattern=0.25)
     return _finish(rng, coverage(np.minimum(body, handle), 1.2), surface, marks)
 
 
 # --- footwear: toe to the left, heel to the right ---------------------------------------------
-
-
-def _smoothstep(t):
-    """Ease t from 0 to 1 with flat ends (clipped to [0, 1])."""
-    t = np.clip(t, 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
-
-
 def _shoe(x, y, g):
     """Return the signed distance to a shoe's side view: a low toe rising to the heel's top."""
     length = g["heel_x"] - g["toe_x"]
-    rise = _smoothstep((x - g["toe_x"] - g["rise_a"] * length) / (g["rise_b"] * length))
+    rise = np.clip((x - g["toe_x"] - g["rise_a"] * length) / (g["rise_b"] * length), 0.0, 1.0)
+    rise = rise * rise * (3.0 - 2.0 * rise)  # smoothstep: flat at both ends
     top = g["toe_top"] + (g["heel_top"] - g["toe_top"]) * rise
     # The back leans in a little towards the top, as a heel counter does.
     back = x - g["heel_x"] + 0.15 * np.maximum(g["sole_y"] - 4.0 - y, 0.0)
@@ -294,7 +248,7 @@ def _sneaker(rng, n):
     opening = ellipse(x, y, g["heel_x"] - 5.5, g["heel_top"] + 0.6, 3.5, 1.3)
     laces = segment(x, y, g["heel_x"] - 11.0, g["heel_top"] + 2.0, g["toe_x"] + 9.0,
                     g["toe_top"] + 0.8)
-    marks = np.maximum(0.7 * coverage(opening), 0.35 * coverage(_line(laces, 0.5)))
+    marks = np.maximum(0.7 * coverage(opening), 0.35 * coverage(laces - 0.5))
     surface = _texture(rng, x, y, level, pattern=0.1)
     return _finish(rng, coverage(_shoe(x, y, g), 1.1), surface, marks)
 
@@ -316,7 +270,7 @@ def _ankle_boot(rng, n):
     under = coverage(g["sole_y"] - 0.5 - y)
     level = g["grey"] + (g["sole_grey"] - g["grey"]) * under
     surface = _texture(rng, x, y, level, pattern=0.1)
-    return _finish(rng, coverage(_union(_shoe(x, y, g), heel, sole), 1.1), surface)
+    return _finish(rng, coverage(np.minimum.reduce([_shoe(x, y, g), heel, sole]), 1.1), surface)
 
 
 def _sandal(rng, n):
@@ -333,14 +287,14 @@ def _sandal(rng, n):
     # The sole rises from toe to heel by the heel height; a post holds it up.
     lift = g["heel_h"] * np.clip((x - g["toe_x"] - 8.0) / 12.0, 0.0, 1.0)
     foot = _shoe(x, y + lift, g)
-    straps = _union(_lattice(x, y, g["period"], g["turn"], g["strap"]),
-                    _lattice(x, y, g["period"], -g["turn"], g["strap"]))
-    sole = _line(np.abs(y + lift - g["sole_y"] + 0.8), 0.9)
+    straps = np.minimum(_lattice(x, y, g["period"], g["turn"], g["strap"]),
+                        _lattice(x, y, g["period"], -g["turn"], g["strap"]))
+    sole = np.abs(y + lift - g["sole_y"] + 0.8) - 0.9
     sole = np.maximum(sole, np.maximum(g["toe_x"] + 1.0 - x, x - g["heel_x"]))
     post = box(x, y, g["heel_x"] - 1.5, g["sole_y"] - g["heel_h"] / 2, 1.2, g["heel_h"] / 2)
-    ankle = _line(segment(x, y, g["heel_x"] - 9.0, g["heel_top"] - g["heel_h"] + 2.0,
-                          g["heel_x"], g["heel_top"] - g["heel_h"] + 0.5), 0.8)
-    shape = _union(np.maximum(foot, straps), sole, post, ankle)
+    ankle = segment(x, y, g["heel_x"] - 9.0, g["heel_top"] - g["heel_h"] + 2.0,
+                    g["heel_x"], g["heel_top"] - g["heel_h"] + 0.5) - 0.8
+    shape = np.minimum.reduce([np.maximum(foot, straps), sole, post, ankle])
     surface = _texture(rng, x, y, g["grey"], pattern=0.0)
     return _finish(rng, coverage(shape, 1.0), surface)
 

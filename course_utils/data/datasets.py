@@ -1,8 +1,5 @@
-"""Fashion-MNIST and MNIST, real from keras.datasets or procedural stand-ins.
-
-Every loader returns exactly what ``keras.datasets`` returns:
-``(x_train, y_train), (x_test, y_test)``, uint8, 60,000 + 10,000 images of 28x28.
-"""
+"""Fashion-MNIST and MNIST, real from keras.datasets or procedural stand-ins, in keras.datasets'
+format: ``(x_train, y_train), (x_test, y_test)``, uint8, 60,000 + 10,000 images of 28x28."""
 
 import functools
 import gzip
@@ -21,24 +18,20 @@ from course_utils import settings
 from course_utils.cache import cache_root
 from course_utils.data import clothes, digits, render
 
-SOURCES = settings.SOURCES
 N_TRAIN, N_TEST = 60_000, 10_000
 # Seconds a download may wait on the network for one connection or read: keras' urllib sets
 # none, and a network that accepts and then stalls would hold a chapter for an hour or more.
 DOWNLOAD_TIMEOUT = 30
 
-# name -> (title, keras loader, stand-in generator, class names)
+# name -> (title, keras loader, stand-in generator, class names, the files keras.datasets
+# downloads under its cache folder's datasets/)
 _DATASETS = {
     "fashion_mnist": ("Fashion-MNIST", keras.datasets.fashion_mnist.load_data,
-                      clothes.make_clothes, clothes.CLASS_NAMES),
-    "mnist": ("MNIST", keras.datasets.mnist.load_data, digits.make_digits, digits.CLASS_NAMES),
-}
-
-# The files keras.datasets downloads, under its cache folder's datasets/.
-_DOWNLOADS = {
-    "fashion_mnist": [f"fashion-mnist/{part}-{kind}-idx{d}-ubyte.gz" for part in ("train", "t10k")
-                      for kind, d in (("labels", 1), ("images", 3))],
-    "mnist": ["mnist.npz"],
+                      clothes.make_clothes, clothes.CLASS_NAMES,
+                      [f"fashion-mnist/{part}-{kind}-idx{d}-ubyte.gz" for part in ("train", "t10k")
+                       for kind, d in (("labels", 1), ("images", 3))]),
+    "mnist": ("MNIST", keras.datasets.mnist.load_data, digits.make_digits, digits.CLASS_NAMES,
+              ["mnist.npz"]),
 }
 
 FASHION_CLASS_NAMES = clothes.CLASS_NAMES
@@ -54,21 +47,11 @@ def class_names(name):
     return _spec(name)[3]
 
 
-def load_fashion_mnist(source="auto", seed=0):
-    """Load Fashion-MNIST as ``keras.datasets.fashion_mnist`` returns it."""
-    return load(name="fashion_mnist", source=source, seed=seed)[0]
-
-
-def load_mnist(source="auto", seed=0):
-    """Load MNIST as ``keras.datasets.mnist`` returns it."""
-    return load(name="mnist", source=source, seed=seed)[0]
-
-
 def load(name, source="auto", seed=0):
     """Load a dataset and return ``(splits, used)`` where used is "real" or "synthetic"."""
-    title, load_real, _, _ = _spec(name)
-    if source not in SOURCES:
-        raise ValueError(f"source must be one of {SOURCES}; got {source!r}.")
+    title, load_real = _spec(name)[:2]
+    if source not in settings.SOURCES:
+        raise ValueError(f"source must be one of {settings.SOURCES}; got {source!r}.")
     if source == "synthetic":
         return synthetic(name, seed), "synthetic"
     previous = socket.getdefaulttimeout()
@@ -98,15 +81,8 @@ def load(name, source="auto", seed=0):
 def damaged_downloads(name):
     """Return (path, reason) for each of a dataset's downloaded files that is cut short or bad."""
     homes = [Path(os.environ.get("KERAS_HOME") or Path.home() / ".keras"), Path("/tmp/.keras")]
-    damaged = []
-    for home in homes:
-        for relative in _DOWNLOADS[name]:
-            path = home / "datasets" / relative
-            if path.is_file():
-                reason = _file_problem(path)
-                if reason:
-                    damaged.append((path, reason))
-    return damaged
+    paths = [home / "datasets" / relative for home in homes for relative in _spec(name)[4]]
+    return [(path, why) for path in paths if path.is_file() and (why := _file_problem(path))]
 
 
 def _file_problem(path):
@@ -130,7 +106,6 @@ def _file_problem(path):
 
 def synthetic(name, seed=0):
     """Return the procedural stand-in of a dataset in the keras.datasets format."""
-    _spec(name)
     # Copies, so a caller that edits its arrays in place cannot change the cached ones.
     return tuple((x.copy(), y.copy()) for x, y in _synthetic_cached(name, seed))
 
@@ -138,7 +113,11 @@ def synthetic(name, seed=0):
 @functools.lru_cache(maxsize=2)
 def _synthetic_cached(name, seed):
     """Return a stand-in: from this process's memory, else the course cache, else generated."""
-    path = _standin_file(name, seed)
+    make = _spec(name)[2]
+    # The course cache keeps it, keyed by the generator's code and the sizes.
+    code = b"".join(Path(m.__file__).read_bytes() for m in (sys.modules[make.__module__], render))
+    key = hashlib.sha256(code + f"{name} {seed} {N_TRAIN} {N_TEST}".encode()).hexdigest()[:12]
+    path = cache_root() / "data" / f"{name}-standin-seed{seed}-{key}.npz"
     try:
         with np.load(path) as stored:
             train, test = (stored["x_train"], stored["y_train"]), (stored["x_test"],
@@ -147,7 +126,6 @@ def _synthetic_cached(name, seed):
             return train, test
     except (OSError, ValueError, KeyError, zipfile.BadZipFile):
         pass  # not stored yet, or damaged: generate it again
-    make = _spec(name)[2]
     # Train and test come from different seed streams, so no test image is a training image.
     train = make(N_TRAIN, np.random.SeedSequence([seed, 0]).generate_state(1)[0])
     test = make(N_TEST, np.random.SeedSequence([seed, 1]).generate_state(1)[0])
@@ -168,15 +146,6 @@ def _keep(path, **arrays):
     except OSError:  # a read-only cache, a full disk: generate again next time
         if tmp:
             Path(tmp).unlink(missing_ok=True)
-
-
-def _standin_file(name, seed):
-    """Return where a generated stand-in is kept: the course cache, keyed by its generator."""
-    make = _spec(name)[2]
-    code = b"".join(Path(module.__file__).read_bytes()
-                    for module in (sys.modules[make.__module__], render))
-    key = hashlib.sha256(code + f"{name} {seed} {N_TRAIN} {N_TEST}".encode()).hexdigest()[:12]
-    return cache_root() / "data" / f"{name}-standin-seed{seed}-{key}.npz"
 
 
 def subset(x, y, n, seed=0):

@@ -1,10 +1,8 @@
 """Procedural handwritten digits: the MNIST stand-in of the appendix and chapter 3.
 
-Each digit is one to three pen strokes through control points, in a box one unit high centred
-on the origin (y points down). Every stroke has two shapes a sample blends between; a sample
-then bends its strokes with a smooth random warp, jitters the points, and sizes, slants, turns
-and places the digit before drawing it with its own pen width: white on black, as in MNIST.
-Each class is drawn for all its samples in one vectorised pass.
+Each digit is one to three pen strokes through control points in a unit-high box (y down).
+A sample blends each stroke between its two shapes, bends and jitters the points, sizes, slants,
+turns and places the digit, and draws it with its own pen: white on black, as in MNIST.
 """
 
 import functools
@@ -93,9 +91,6 @@ _GLYPHS = (
                 _path(_arc(-0.02, -0.28, 0.22, 0.22, 0, 360, 11), [(0.18, 0.1), (0.12, 0.5)])),
     ),
 )
-
-
-# --- drawing ----------------------------------------------------------------------------------
 
 
 def _draw(rng, n, glyph):

@@ -1,26 +1,12 @@
 """Procedural cartoon faces with known attributes: the CelebA stand-in.
 
 A face is a pure function of its *factors*: nine CelebA attributes (booleans, named as in
-CelebA's ``list_attr_celeba.csv``) and free variation (skin tone, hair shade and length,
-background, face size and shape, position, tilt, turn, eye spacing, colours of clothes, hat and
-glasses). ``sample_factors`` draws factors with CelebA-like rates; ``render_faces`` draws them
-in vectorised passes (no Python loop over images). Because the renderer is known, a face can be
-redrawn with one attribute changed (``set_attribute``): chapter 6 uses that to measure whether
-adding a "Smiling" latent vector really adds a smile.
-
-How each attribute shows:
-
-- Smiling: the mouth curves up at the corners, often open with teeth; otherwise a flat,
-  closed mouth.
-- Eyeglasses: two dark rings around the eyes, a bridge and the arms to the ears.
-- Mustache: a dark band between nose and mouth (sampled for men only).
-- Blond_Hair, Black_Hair, Brown_Hair: the hair colour; at most one is true. Faces with none
-  have grey or red hair.
-- Wearing_Hat: a coloured hat with a band and brim over the top of the head; the hair stays
-  visible at the sides (and bangs partly below the brim).
-- Male: short hair that ends at the ears, a squarer jaw, a wider neck, thicker eyebrows.
-  Women's hair falls to the shoulders or below.
-- Bangs: a fringe of hair over the forehead, down to the eyebrows.
+CelebA's ``list_attr_celeba.csv``) and free variation (skin, hair, background, pose, colours).
+``sample_factors`` draws factors with CelebA-like rates; ``render_faces`` draws them in
+vectorised passes. Because the renderer is known, a face can be redrawn with one attribute
+changed (``set_attribute``): chapter 6 measures whether adding a "Smiling" vector adds a smile.
+Each attribute's look is described by its ``_draw_*`` function (Male: shorter hair, a squarer
+jaw, a wider neck, thicker brows; with no hair-colour attribute the hair is grey or red).
 """
 
 import os
@@ -30,15 +16,7 @@ import numpy as np
 
 from course_utils import settings
 from course_utils.data.render import (
-    arc,
-    column,
-    coverage,
-    ellipse,
-    pixel_grid,
-    polyline,
-    rounded_box,
-    segment,
-    trapezoid,
+    arc, column, coverage, ellipse, pixel_grid, polyline, rounded_box, segment, to_uint8, trapezoid,
 )
 
 SIZE = 64
@@ -50,8 +28,6 @@ ATTRIBUTE_RATES = {"Bangs": 0.15, "Eyeglasses": 0.20, "Male": 0.42, "Smiling": 0
                    "Wearing_Hat": 0.17}
 MUSTACHE_RATE_AMONG_MEN = 0.15
 HAIR_RATES = {"Blond_Hair": 0.15, "Black_Hair": 0.24, "Brown_Hair": 0.20}  # rest: grey or red
-EXPECTED_RATES = {**ATTRIBUTE_RATES, **HAIR_RATES,
-                  "Mustache": ATTRIBUTE_RATES["Male"] * MUSTACHE_RATE_AMONG_MEN}
 
 # Free variation: name -> (low, high) of a uniform draw; colours are drawn separately.
 _FREE_RANGES = {
@@ -145,21 +121,12 @@ def render_faces(factors, size=SIZE):
     def render_chunk(start):
         part = take(factors, slice(start, start + _CHUNK))
         # Channel-first while drawing: numpy loops fastest over contiguous pixel rows.
-        images[start:start + _CHUNK] = _to_uint8(_render(part, size)).transpose(0, 2, 3, 1)
+        images[start:start + _CHUNK] = to_uint8(_render(part, size)).transpose(0, 2, 3, 1)
 
     # numpy releases the GIL inside its loops, so chunks render in parallel on threads.
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
         list(pool.map(render_chunk, range(0, n, _CHUNK)))
     return images
-
-
-def make_faces(n, seed=0, size=SIZE):
-    """Return n rendered faces (uint8) and their factors for a seed."""
-    factors = sample_factors(n, seed)
-    return render_faces(factors, size), factors
-
-
-# --- checks and colours -----------------------------------------------------------------------
 
 
 def _check_factors(factors):
@@ -190,12 +157,6 @@ def _lerp(a, b, t):
     return np.asarray(a, np.float32) * (1.0 - t) + np.asarray(b, np.float32) * t
 
 
-def _skin_colour(tone):
-    """Return skin colours from light (0) over tan (0.5) to dark brown (1)."""
-    stops = np.array([[0.99, 0.87, 0.76], [0.87, 0.66, 0.50], [0.45, 0.29, 0.19]], np.float32)
-    return np.stack([np.interp(tone, [0.0, 0.5, 1.0], stops[:, c]) for c in range(3)], axis=1)
-
-
 def _hair_colour(f):
     """Return each face's hair colour from its hair attributes and shade."""
     s = f["hair_shade"]
@@ -210,26 +171,9 @@ def _hair_colour(f):
     return colour
 
 
-def _frame_colour(pick):
-    """Return glasses frame colours: black, tortoise brown, navy or dark red."""
-    palette = np.array([[0.06, 0.06, 0.07], [0.33, 0.18, 0.07], [0.10, 0.13, 0.36],
-                        [0.45, 0.07, 0.10]], np.float32)
-    return palette[np.minimum((np.asarray(pick) * 4).astype(int), 3)]
-
-
 def _rgb(colour):
     """Reshape (n, 3) colours to (n, 3, 1, 1) for painting channel-first canvases."""
     return np.asarray(colour, np.float32).reshape(-1, 3, 1, 1)
-
-
-def _colour(rgb):
-    """Return one RGB colour shaped (3, 1, 1) for painting channel-first canvases."""
-    return np.asarray(rgb, np.float32).reshape(3, 1, 1)
-
-
-def _to_uint8(images):
-    """Convert float images in [0, 1] to uint8 pixels."""
-    return np.round(np.clip(images, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 # --- drawing ----------------------------------------------------------------------------------
@@ -248,11 +192,27 @@ def _render(f, size):
     col = _columns(f)
     x, y = pixel_grid(size)
     x, y = x * (SIZE / size), y * (SIZE / size)  # pixel centres in 64-pixel units
-    canvas = _background(col, x, y)
-    u, v = _face_frame(col, x, y)
+    # A two-colour gradient background in a random direction.
+    angle = col["background_angle"]
+    t = 0.5 + ((x - SIZE / 2) * np.cos(angle) + (y - SIZE / 2) * np.sin(angle)) / SIZE
+    a, b = _rgb(col["background_a"]), _rgb(col["background_b"])
+    canvas = a + t[:, None] * (b - a)
+    # Pixel coordinates in each face's frame: centred, tilted and scaled.
+    dx, dy = x - (SIZE / 2 + col["shift_x"]), y - (_FACE_Y + col["shift_y"])
+    c, s = np.cos(col["tilt"]), np.sin(col["tilt"])
+    u, v = (c * dx + s * dy) / col["scale"], (c * dy - s * dx) / col["scale"]
     col["edge"] = (SIZE / size) / col["scale"]  # one output pixel, in face units
     for draw, attribute, box in _LAYERS:
-        _draw_layer(canvas, col, u, v, draw, attribute, box, size)
+        rows, cols = _window(col, box, size)
+        if attribute is None:  # every face: draw straight into a view of the canvas
+            draw(canvas[:, :, rows, cols], col, u[:, rows, cols], v[:, rows, cols])
+            continue
+        who = np.flatnonzero(col[attribute].ravel() > 0.5)
+        if who.size:
+            part = {name: values[who] for name, values in col.items()}
+            patch = canvas[who, :, rows, cols]
+            draw(patch, part, u[who, rows, cols], v[who, rows, cols])
+            canvas[who, :, rows, cols] = patch
     canvas *= (1.0 + 0.08 * col["light"] * (x - SIZE / 2) / (SIZE / 2))[:, None]
     return canvas
 
@@ -262,11 +222,18 @@ def _columns(f):
     col = {name: column(np.asarray(f[name], np.float32))
            for name in ATTRIBUTES + tuple(_FREE_RANGES)}
     col.update({name: np.asarray(f[name], np.float32) for name in _FREE_COLOURS})
-    col["skin"] = _skin_colour(np.asarray(f["skin_tone"], np.float32))
+    # Skin from light (0) over tan (0.5) to dark brown (1).
+    stops = np.array([[0.99, 0.87, 0.76], [0.87, 0.66, 0.50], [0.45, 0.29, 0.19]], np.float32)
+    tone = np.asarray(f["skin_tone"], np.float32)
+    col["skin"] = np.stack([np.interp(tone, [0.0, 0.5, 1.0], stops[:, c]) for c in range(3)], 1)
     col["hair"] = _hair_colour(f)
     col["iris_colour"] = _lerp([0.28, 0.17, 0.08], [0.25, 0.40, 0.52], f["iris"])
-    # Frames stay darker than the skin, so glasses show on every face.
-    col["frame"] = np.minimum(_frame_colour(f["frame_colour"]), col["skin"] * 0.45)
+    # Frames (black, tortoise brown, navy or dark red) stay darker than the skin, so glasses
+    # show on every face.
+    frames = np.array([[0.06, 0.06, 0.07], [0.33, 0.18, 0.07], [0.10, 0.13, 0.36],
+                       [0.45, 0.07, 0.10]], np.float32)
+    pick = np.minimum((np.asarray(f["frame_colour"]) * 4).astype(int), 3)
+    col["frame"] = np.minimum(frames[pick], col["skin"] * 0.45)
     rx = 15.0 * col["face_width"]
     female = 1.0 - col["Male"]
     col["rx"] = rx
@@ -276,20 +243,6 @@ def _columns(f):
     col["hair_end"] = (col["Male"] * (-2.0 + 4.0 * col["hair_length"])
                        + female * (8.0 + 22.0 * col["hair_length"]))
     return col
-
-
-def _draw_layer(canvas, col, u, v, draw, attribute, box, size):
-    """Run one layer's draw function on the faces that need it, inside its pixel window."""
-    rows, cols = _window(col, box, size)
-    if attribute is None:  # every face: draw straight into a view of the canvas
-        draw(canvas[:, :, rows, cols], col, u[:, rows, cols], v[:, rows, cols])
-        return
-    who = np.flatnonzero(col[attribute].ravel() > 0.5)
-    if who.size:
-        part = {name: values[who] for name, values in col.items()}
-        patch = canvas[who, :, rows, cols]
-        draw(patch, part, u[who, rows, cols], v[who, rows, cols])
-        canvas[who, :, rows, cols] = patch
 
 
 def _window(col, box, size):
@@ -317,22 +270,6 @@ def _paint(canvas, alpha, colour):
     step = np.subtract(colour, canvas, dtype=np.float32)
     step *= alpha[:, None]  # in place: one temporary instead of two
     canvas += step
-
-
-def _background(col, x, y):
-    """Return a two-colour gradient background in a random direction, (n, 3, H, W)."""
-    angle = col["background_angle"]
-    t = 0.5 + ((x - SIZE / 2) * np.cos(angle) + (y - SIZE / 2) * np.sin(angle)) / SIZE
-    a, b = _rgb(col["background_a"]), _rgb(col["background_b"])
-    return a + t[:, None] * (b - a)
-
-
-def _face_frame(col, x, y):
-    """Return pixel coordinates in each face's frame: centred, tilted and scaled."""
-    dx = x - (SIZE / 2 + col["shift_x"])
-    dy = y - (_FACE_Y + col["shift_y"])
-    c, s = np.cos(col["tilt"]), np.sin(col["tilt"])
-    return (c * dx + s * dy) / col["scale"], (c * dy - s * dx) / col["scale"]
 
 
 def _head(col, u, v):
@@ -387,13 +324,13 @@ def _draw_eyes(canvas, col, u, v):
     edge = col["edge"]
     left, right, ev = _eye_centres(col)
     whites = np.minimum(ellipse(u, v, left, ev, 2.5, 1.45), ellipse(u, v, right, ev, 2.5, 1.45))
-    _paint(canvas, coverage(whites, edge), _colour([0.96, 0.96, 0.95]))
+    _paint(canvas, coverage(whites, edge), _rgb([0.96, 0.96, 0.95]))
     look = 0.4 * col["yaw"]
     irises = np.minimum(ellipse(u, v, left + look, ev + 0.1, 1.2, 1.25),
                         ellipse(u, v, right + look, ev + 0.1, 1.2, 1.25))
     _paint(canvas, coverage(np.maximum(irises, whites), edge), _rgb(col["iris_colour"]))
     lids = np.minimum(arc(u, v, left, ev - 0.9, 2.6, -0.6), arc(u, v, right, ev - 0.9, 2.6, -0.6))
-    _paint(canvas, 0.8 * coverage(lids - 0.3, edge), _colour([0.12, 0.08, 0.07]))
+    _paint(canvas, 0.8 * coverage(lids - 0.3, edge), _rgb([0.12, 0.08, 0.07]))
     brows = np.minimum(_brow(u, v, left, ev, -1.0), _brow(u, v, right, ev, 1.0))
     thickness = 0.5 + 0.35 * col["Male"]
     # Brows are darker than the hair and than the skin, so they show on every face.
@@ -426,11 +363,11 @@ def _draw_mouth(canvas, col, u, v):
     upper = corners + top * (1.0 - t)
     inside = np.maximum.reduce([upper - v, v - corners - low * (1.0 - t), np.abs(u - mx) - half_w])
     closed = 100.0 * (1.0 - opened)  # pushes the open-mouth shapes away on closed mouths
-    _paint(canvas, coverage(inside + closed, edge), _colour([0.33, 0.07, 0.08]))
+    _paint(canvas, coverage(inside + closed, edge), _rgb([0.33, 0.07, 0.08]))
     teeth = np.maximum(inside, v - upper - 1.3)
-    _paint(canvas, coverage(teeth + closed, edge), _colour([0.97, 0.96, 0.92]))
+    _paint(canvas, coverage(teeth + closed, edge), _rgb([0.97, 0.96, 0.92]))
     lips = opened * np.abs(inside) + (1.0 - opened) * arc(u, v, mx, corners, half_w, top)
-    _paint(canvas, coverage(lips - 0.5, edge), _rgb(col["skin"]) * _colour([0.72, 0.42, 0.42]))
+    _paint(canvas, coverage(lips - 0.5, edge), _rgb(col["skin"]) * _rgb([0.72, 0.42, 0.42]))
     # Smile lines: short brackets beside the raised corners.
     cheeks = np.minimum(
         segment(u, v, mx - half_w - 0.6, corners - 1.6, mx - half_w - 1.2, corners + 0.5),
@@ -473,7 +410,7 @@ def _draw_glasses(canvas, col, u, v):
     arms = np.minimum(segment(u, v, left - 3.8, ev - 0.8, -rx + 0.3, ev - 0.3),
                       segment(u, v, right + 3.8, ev - 0.8, rx - 0.3, ev - 0.3))
     frame = np.minimum(rings - 0.5, np.minimum(bridge, arms) - 0.4)
-    _paint(canvas, 0.15 * coverage(lenses, edge), _colour([0.85, 0.92, 1.0]))
+    _paint(canvas, 0.15 * coverage(lenses, edge), _rgb([0.85, 0.92, 1.0]))
     _paint(canvas, coverage(frame, edge), _rgb(col["frame"]))
 
 
