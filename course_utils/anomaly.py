@@ -1,22 +1,15 @@
 """Anomaly detection by a score: ROC curves and a threshold for a given false-alarm rate.
 
-Chapter 7 scores images by an autoencoder's reconstruction error and by a VAE's negative ELBO;
-a higher score means "less like the training data". The AUC of a score is
-:func:`course_utils.measures.separation`.
+A higher score means "less like the training data"; its AUC is ``measures.separation``.
 """
 
 import numpy as np
 
 
 def roc_curve(normal, anomalous):
-    """Return (false-alarm rates, detection rates) of flagging scores above each threshold.
-
-    The thresholds run from above the highest score down to below the lowest, so the curve goes
-    from (0, 0) to (1, 1).
-    """
+    """Return (false-alarm rates, detection rates) of flagging scores above each threshold."""
     normal, anomalous = np.sort(normal), np.sort(anomalous)
     thresholds = np.unique(np.concatenate([normal, anomalous]))[::-1]
-    # The share of each group strictly above each threshold, by counting with a sorted search.
     false_alarms = 1 - np.searchsorted(normal, thresholds, side="right") / len(normal)
     detections = 1 - np.searchsorted(anomalous, thresholds, side="right") / len(anomalous)
     return np.concatenate([[0.0], false_alarms, [1.0]]), np.concatenate([[0.0], detections,

@@ -1,13 +1,9 @@
 """Latent arithmetic measured: an attribute vector added to many faces, judged by a classifier.
 
-Chapter 6 adds an attribute vector to the codes of faces without the attribute and decodes them.
-Whether the decoded faces really show it, and whether anything else changed, is judged by a
-small CNN trained on the labelled faces (``recipes.attribute_classifier``), once it has passed
-its own test on held-out faces (:func:`classifier_accuracy`). :func:`measure_arithmetic` counts,
-over many faces at once, how often the attribute turns on and how often every other attribute
-flips, relative to the plain reconstructions (:func:`flips`); :func:`arithmetic_summary` sets
-those shares, with their intervals, against the aims. Chapter 5 weighs what an attribute is worth
-to the code against its price (:func:`worth_and_price`, :func:`savings`).
+Chapter 6 decodes faces' codes plus an attribute vector; a CNN trained on the labelled faces
+(``recipes.attribute_classifier``), once it passes its test on held-out faces, judges whether
+the attribute turned on and what else changed. Chapter 5 weighs what an attribute is worth to
+the code against its price.
 """
 
 import keras
@@ -33,18 +29,11 @@ def predict_attributes(classifier, images, batch_size=256):
     return (predict_logits(classifier, images, batch_size) > 0).astype(np.int8)
 
 
-JUDGE_WORDS = ("beats", "falls below")  # the judge against the majority answer, clearly
-
-
 def classifier_accuracy(classifier, images, labels, names, n_boot=2000, seed=0):
-    """Return a table: per attribute, its share, the classifier's accuracy against chance.
+    """Return a table: per attribute, its share, the classifier's accuracy against chance, its AUC.
 
-    "majority" is the accuracy of always answering the commoner value: what a classifier that
-    ignores the image scores, so the accuracy means something only above it. "against the
-    majority" compares the two, face by face (the same faces, paired), with a bootstrap
-    interval: "beats" only when the whole interval of the difference lies above zero. The AUC of
-    the logits (0.5 for none, 1 for a perfect ranking) shows how well the scores separate the
-    faces with and without the attribute, whatever the threshold.
+    "majority", always answering the commoner value, is what a classifier ignoring the image
+    scores: the accuracy means something only clearly above it.
     """
     labels = np.asarray(labels).astype(np.int8)
     logits = predict_logits(classifier, images)
@@ -54,7 +43,8 @@ def classifier_accuracy(classifier, images, labels, names, n_boot=2000, seed=0):
     for k in range(labels.shape[1]):
         majority = int(share[k] >= 0.5)
         c = compare((verdicts[:, k] == labels[:, k]).astype(float),
-                    (labels[:, k] == majority).astype(float), paired=True, words=JUDGE_WORDS,
+                    (labels[:, k] == majority).astype(float), paired=True,
+                    words=("beats", "falls below"),
                     n_boot=n_boot, seed=seed)
         on = labels[:, k] == 1
         auc = separation(logits[~on, k], logits[on, k]) if 0 < on.sum() < len(on) else np.nan
@@ -65,11 +55,9 @@ def classifier_accuracy(classifier, images, labels, names, n_boot=2000, seed=0):
 
 
 def flips(before, after, k, target=True):
-    """Return, per attribute, the share of faces whose verdict changed from before to after.
+    """Return, per attribute, the share of faces whose 0/1 verdict changed from before to after.
 
-    For attribute k the share counts only the faces judged without the target value before:
-    how many of them now have it (NaN when none lacked it). ``before`` and ``after`` are 0/1
-    verdicts of shape (faces, attributes).
+    For attribute k, the share of the faces without the target value before that now have it.
     """
     before, after = np.asarray(before).astype(np.int8), np.asarray(after).astype(np.int8)
     changed = (before != after).mean(axis=0).astype(np.float64)
@@ -82,13 +70,9 @@ def measure_arithmetic(classifier, decoder, z, labels, names, attribute, vector,
                        target=True, flip_rates=flips):
     """Measure latent arithmetic on the faces whose attribute differs from target.
 
-    For faces without ``attribute`` (target True; with it, target False), decode z + s * vector
-    for every strength s, and let the classifier judge the images. Returns a table, one row per
-    attribute, one column per strength, measured by ``flip_rates`` against the reconstructions
-    (strength 0): for the attribute, the share of the faces judged without the target value
-    when reconstructed that now have it; for every other attribute, the share whose verdict
-    changed. A first column measures the reconstructions against the faces' labels: what
-    encoding and decoding alone change (the baseline).
+    Returns a table, one row per attribute, one column per strength s: ``flip_rates`` of the
+    verdicts on z + s * vector decoded against those on the reconstructions. A first column, the
+    baseline, rates the reconstructions against the labels.
     """
     names = list(names)
     k = names.index(attribute)
@@ -99,15 +83,13 @@ def measure_arithmetic(classifier, decoder, z, labels, names, attribute, vector,
                          "measure.")
     z, labels = np.asarray(z)[chosen], labels[chosen]
     reconstructed = predict_attributes(classifier, latent.decode_grid(decoder, z))
-    columns = {"reconstruction": np.asarray(flip_rates(labels, reconstructed, k, target),
-                                            np.float64)}
     verdicts = {"reconstruction": reconstructed}
     for s in strengths:
-        edited = predict_attributes(classifier,
-                                    latent.decode_grid(decoder, z + s * np.asarray(vector)))
-        columns[f"{s:+g} x vector"] = np.asarray(flip_rates(reconstructed, edited, k, target),
-                                                 np.float64)
-        verdicts[f"{s:+g} x vector"] = edited
+        verdicts[f"{s:+g} x vector"] = predict_attributes(
+            classifier, latent.decode_grid(decoder, z + s * np.asarray(vector)))
+    columns = {name: np.asarray(flip_rates(labels if name == "reconstruction" else reconstructed,
+                                           after, k, target), np.float64)
+               for name, after in verdicts.items()}
     table = pd.DataFrame(columns, index=pd.Index(names, name="attribute"))
     # The verdicts face by face stay with the table, for intervals (changes_per_face).
     table.attrs = {"attribute": attribute, "target": bool(target), "n_faces": int(chosen.sum()),
@@ -118,22 +100,17 @@ def measure_arithmetic(classifier, decoder, z, labels, names, attribute, vector,
 
 
 def changes_per_face(table, column, others=None):
-    """Return (turned, others): what one column of measure_arithmetic's table counted, per face.
+    """Return (turned, changed): what one column of measure_arithmetic's table counted, per face.
 
-    ``turned`` holds, for each face the reconstruction left without the target value, 1 if the
-    edit gave it and 0 if not (the attribute's share is its mean); ``others`` is a (faces,
-    other attributes) 0/1 matrix of the other verdicts that changed (each column's mean is that
-    attribute's share), for the attributes named in ``others`` (default: every other one, in the
-    table's order). The reconstruction column compares with the labels, like the table.
+    ``turned``: 1 or 0 per face that lacked the target value; ``changed``: a (faces, others) 0/1
+    matrix of the verdicts of ``others`` (default: every other attribute) that changed.
     """
-    attrs = table.attrs
-    k, target = list(table.index).index(attrs["attribute"]), int(attrs["target"])
+    attrs, names = table.attrs, list(table.index)
+    k, target = names.index(attrs["attribute"]), int(attrs["target"])
     verdicts = attrs["verdicts"]
     before = attrs["labels"] if column == "reconstruction" else verdicts["reconstruction"]
     after = verdicts[column]
-    off = before[:, k] != target
-    turned = (after[off, k] == target).astype(np.float64)
-    names = list(table.index)
+    turned = (after[before[:, k] != target, k] == target).astype(np.float64)
     others = [n for n in names if n != attrs["attribute"]] if others is None else list(others)
     changed = (before != after)[:, [names.index(n) for n in others]].astype(np.float64)
     return turned, changed.reshape(len(before), len(others))
@@ -148,9 +125,8 @@ def largest_share(changed):
 def thresholds_matching(logits, labels):
     """Return, per attribute, the logit above which as many images are judged to have it as have it.
 
-    Set on the images the judge will meet (decoded faces, whose scores shift away from those of
-    the photographs it trained on): the threshold of attribute k is the quantile of its logits
-    at 1 - (share of labels with k), so the judge calls the labelled share of them positive.
+    Set on the images the judge will meet: decoded faces' scores shift away from those of the
+    photographs it trained on.
     """
     logits, labels = np.asarray(logits, np.float64), np.asarray(labels, np.float64)
     return np.array([np.quantile(logits[:, k], 1 - labels[:, k].mean())
@@ -176,14 +152,9 @@ def classifier_features(classifier, images, batch_size=256):
 def arithmetic_summary(table, reach=0.8, stay=0.1, others=None, n_boot=2000, seed=0):
     """Return one row per strength: the share turned, the largest other change, the aim's word.
 
-    The aims: the attribute turns on at least ``reach`` of the faces that the reconstruction
-    left without it, and no other attribute changes on more than ``stay`` of them. Each share
-    comes with a 95% bootstrap interval over the faces (``compare`` against the aim), and the
-    aim's word follows the intervals: "met" when the share turned lies clearly above ``reach``
-    and the largest other change clearly below ``stay``; "missed" when the share turned lies
-    clearly below ``reach`` or the largest other change clearly above ``stay``; else "unclear
-    at this size". ``others`` names the attributes whose changes count (default: every other
-    one; leave out those the judge cannot judge on decoded faces).
+    The aim: the attribute turns on in at least ``reach`` of the faces, and no attribute of
+    ``others`` (default: every other one) changes on more than ``stay``. The word follows the 95%
+    bootstrap intervals: "met", "missed" or "unclear at this size".
     """
     attribute = table.attrs["attribute"]
     if others is None:
@@ -192,19 +163,16 @@ def arithmetic_summary(table, reach=0.8, stay=0.1, others=None, n_boot=2000, see
     rows = []
     for column, s in zip(table.columns[1:], table.attrs["strengths"]):
         turned, changed = changes_per_face(table, column, others.index)
-        largest = others[column].idxmax() if len(others) else "none"
         side = compare(changed, np.array([stay]), largest_share, words=("above", "below"),
                        n_boot=n_boot, seed=seed)
         row = {"strength": s, "turned": table.loc[attribute, column],
-               "turned, 95% interval": "none to turn",
-               "largest other change": side.a,
+               "turned, 95% interval": "none to turn", "largest other change": side.a,
                "largest other, 95% interval": f"[{side.low + stay:.3f}, {side.high + stay:.3f}]",
-               "changed most": largest}
+               "changed most": others[column].idxmax() if len(others) else "none"}
         if len(turned):
             reached = compare(turned, np.array([reach]), words=("above", "below"),
                               n_boot=n_boot, seed=seed)
-            row["turned, 95% interval"] = (f"[{reached.low + reach:.3f}, "
-                                           f"{reached.high + reach:.3f}]")
+            row["turned, 95% interval"] = f"[{reached.low + reach:.3f}, {reached.high + reach:.3f}]"
             met = reached.word == "above" and side.word == "below"
             missed = reached.word == "below" or side.word == "above"
         else:  # nothing left to turn: the strength says nothing about the aim
@@ -218,14 +186,7 @@ AIM_VERDICTS = ("met", "not met", "no clear verdict at this size", "withheld")
 
 
 def aim_result(summary, judge_ok=True):
-    """Return whether the aim was met and where: the first strength meeting it, else the best.
-
-    A dict with ``met`` (bool), ``verdict`` (one of AIM_VERDICTS: "met" at some strength; "not
-    met" when every strength clearly missed it; "no clear verdict at this size" otherwise;
-    "withheld" when the judge failed its test on held-out faces), ``strength``, ``turned``,
-    ``largest_other``, ``changed_most`` (the attribute that changed most there), ``n_met``,
-    ``n_missed`` and ``n_strengths``.
-    """
+    """Return whether the aim was met (a verdict of AIM_VERDICTS) and where, else the best."""
     met = summary[summary["aim"] == "met"]
     n_missed = int((summary["aim"] == "missed").sum())
     strength = met.index[0] if len(met) else summary["turned"].fillna(-1.0).idxmax()
@@ -241,10 +202,8 @@ def aim_result(summary, judge_ok=True):
 def rank_agreement(x, y, level=0.95):
     """Return Spearman's rank correlation of x and y, its interval and the word it allows.
 
-    The interval is Fisher's z-transform with the standard error 1.06 / sqrt(n - 3) that
-    Fieller, Hartley and Pearson (1957) give for a rank correlation; with few values (nine
-    attributes) it is wide. The word: "agree" when the interval lies above zero, "disagree"
-    below it, else "show no clear agreement at this size".
+    The interval: Fisher's z-transform with the standard error 1.06 / sqrt(n - 3) of a rank
+    correlation (Fieller, Hartley and Pearson, 1957).
     """
     rho = float(stats.spearmanr(x, y).statistic)
     half = stats.norm.ppf(0.5 + level / 2) * 1.06 / np.sqrt(len(x) - 3)
@@ -255,9 +214,6 @@ def rank_agreement(x, y, level=0.95):
     return {"rho": rho, "low": low, "high": high, "word": word}
 
 
-# --- What an attribute is worth to the code, and what it costs (chapter 5) --------------------
-
-
 def binary_entropy(rate):
     """Return the entropy of a yes/no attribute that a share rate of faces have, in nats."""
     p = float(rate)
@@ -265,13 +221,7 @@ def binary_entropy(rate):
 
 
 def average_faces(dataset):
-    """Return each attribute's two average faces and its share, from a stream of faces.
-
-    ``dataset`` yields batches of (images, 0/1 attributes), as ``celeba.load_celeba`` with
-    attributes does; only running sums are kept, never the images. Returns (on, off, share):
-    on[k] and off[k] are the average faces with and without attribute k, shape (attributes,
-    height, width, channels), and share[k] the share of faces with it.
-    """
+    """Return (on, off, share): per attribute, its average faces with and without it, its share."""
     total = with_it = counts = 0.0
     n = 0
     for images, labels in dataset:
@@ -307,9 +257,8 @@ def savings(images, labels, on, off, share):
 def worth_and_price(images, labels, beta):
     """Return what knowing a yes/no attribute saves per image, and its least price in the loss.
 
-    The worth is the summed squared error saved by drawing each group's average image instead
-    of their mixture, p (1 - p) times the squared distance between the two averages; the price
-    is beta times the attribute's entropy H(p), the least KL that carrying it costs.
+    The worth: the squared error saved by drawing each group's average image instead of their
+    mixture, p (1 - p) |on - off|^2; the price: beta H(p), the least KL carrying it costs.
     """
     labels = np.asarray(labels).astype(bool).ravel()
     p = float(labels.mean())

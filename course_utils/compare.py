@@ -1,31 +1,18 @@
 """Compare two measurements: the difference, its interval, and the word the prose may use.
 
-Every comparative word of the book ("lower", "higher", "better", "more") comes from
-:func:`compare`: it computes a statistic on each of two sets of values (per image, per sample,
-per seed), their difference, and an interval for that difference. The word is chosen from the
-interval, not from the sign: when the interval holds zero the answer is "no clear difference at
-this size", whatever the difference's sign on this run.
-
-Two intervals, and the result says which it used:
-
-- ``"bootstrap"`` (the default): a 95% percentile bootstrap. The values are resampled with
-  replacement many times, the statistic recomputed on each resample, and the interval is the
-  middle 95% of the resampled differences. It works for any statistic (a mean, a share, an AUC,
-  a Frechet distance), and ``paired=True`` resamples the same items on both sides, for two
-  scores of the same images.
-- ``"standard error"``: the difference of two means plus or minus a t quantile times its
-  standard error (Welch's). For a handful of values, per-seed results say, where a bootstrap
-  has too few values to resample.
+Every comparative word of the book ("lower", "higher", "better") comes from :func:`compare`,
+chosen from the interval, not from the sign: when the interval holds zero the answer is "no
+clear difference at this size", whatever the difference's sign on this run. The interval is a
+percentile bootstrap, which works for any statistic (a mean, a share, an AUC, a Frechet
+distance).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 NO_CLEAR_DIFFERENCE = "no clear difference at this size"
-METHODS = ("bootstrap", "standard error")
 
 
 @dataclass(frozen=True)
@@ -38,7 +25,6 @@ class Comparison:
     low: float
     high: float
     word: str
-    method: str
     level: float
 
     @property
@@ -65,7 +51,7 @@ class Comparison:
 
 
 def compare(a, b, statistic=np.mean, *, paired=False, words=("higher", "lower"),
-            method="bootstrap", level=0.95, n_boot=2000, seed=0):
+            level=0.95, n_boot=2000, seed=0):
     """Return how statistic(a) compares with statistic(b): a Comparison with its interval.
 
     a, b:      arrays of values, one per image, sample or seed, resampled along their first
@@ -76,8 +62,6 @@ def compare(a, b, statistic=np.mean, *, paired=False, words=("higher", "lower"),
                images): resample the same items on both sides
     words:     the word when a's statistic is clearly above b's, and when clearly below
     """
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}.")
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1; got {level!r}.")
     a, b = _parts(a, "a"), _parts(b, "b")
@@ -85,16 +69,18 @@ def compare(a, b, statistic=np.mean, *, paired=False, words=("higher", "lower"),
         raise ValueError("paired=True needs a and b of the same lengths (the same items); got "
                          f"{[len(x) for x in a]} and {[len(x) for x in b]}.")
     value_a, value_b = float(statistic(*a)), float(statistic(*b))
-    if method == "standard error":
-        low, high = _standard_error_interval(a, b, statistic, paired, level)
-    else:
-        low, high = _bootstrap_interval(a, b, statistic, paired, level, n_boot, seed)
+    # The percentile bootstrap: resample the values, recompute the statistic on each side.
+    rng = np.random.default_rng(seed)
+    differences = np.empty(n_boot)
+    for i in range(n_boot):
+        picks_a = [rng.integers(0, len(p), len(p)) for p in a]
+        picks_b = picks_a if paired else [rng.integers(0, len(p), len(p)) for p in b]
+        differences[i] = (statistic(*(p[k] for p, k in zip(a, picks_a)))
+                          - statistic(*(p[k] for p, k in zip(b, picks_b))))
+    tail = 100 * (1 - level) / 2
+    low, high = np.nanpercentile(differences, [tail, 100 - tail])
     word = words[0] if low > 0 else words[1] if high < 0 else NO_CLEAR_DIFFERENCE
-    name = (f"{level:.0%} bootstrap interval ({n_boot:,} resamples"
-            + (", paired)" if paired else ")") if method == "bootstrap"
-            else f"{level:.0%} interval, mean +/- t x standard error")
-    return Comparison(value_a, value_b, value_a - value_b, float(low), float(high), word, name,
-                      level)
+    return Comparison(value_a, value_b, value_a - value_b, float(low), float(high), word, level)
 
 
 def table(comparisons, names=("a", "b")):
@@ -114,37 +100,3 @@ def _parts(x, name):
         if p.ndim == 0 or len(p) == 0:
             raise ValueError(f"{name} needs at least one value per part; got shape {p.shape}.")
     return parts
-
-
-def _bootstrap_interval(a, b, statistic, paired, level, n_boot, seed):
-    """Return the percentile bootstrap interval of statistic(a) - statistic(b)."""
-    rng = np.random.default_rng(seed)
-    differences = np.empty(n_boot)
-    for i in range(n_boot):
-        picks_a = [rng.integers(0, len(p), len(p)) for p in a]
-        picks_b = picks_a if paired else [rng.integers(0, len(p), len(p)) for p in b]
-        differences[i] = (statistic(*(p[k] for p, k in zip(a, picks_a)))
-                          - statistic(*(p[k] for p, k in zip(b, picks_b))))
-    tail = 100 * (1 - level) / 2
-    return np.nanpercentile(differences, [tail, 100 - tail])
-
-
-def _standard_error_interval(a, b, statistic, paired, level):
-    """Return mean(a) - mean(b) +/- t x its standard error (paired: of the differences)."""
-    if statistic is not np.mean or len(a) != 1 or len(b) != 1:
-        raise ValueError('method="standard error" compares means of one array each; use the '
-                         "bootstrap for another statistic.")
-    a, b = a[0].astype("float64"), b[0].astype("float64")
-    if min(len(a), len(b)) < 2:
-        raise ValueError("A standard error needs at least two values on each side.")
-    if paired:
-        d = a - b
-        se, df = d.std(ddof=1) / np.sqrt(len(d)), len(d) - 1
-    else:
-        va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-        se = np.sqrt(va + vb)
-        # Welch-Satterthwaite degrees of freedom; equal values on both sides leave se = 0.
-        df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else 1
-    half = stats.t.ppf(0.5 + level / 2, df) * se
-    difference = a.mean() - b.mean()
-    return difference - half, difference + half

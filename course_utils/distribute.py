@@ -1,11 +1,9 @@
 """Training on several devices: the strategy, and a VAE step that stays exact across replicas.
 
-Only the training recipes use this module; the chapters' models know nothing of it. With one
-device nothing changes. With several GPUs, ``tf.distribute.MirroredStrategy`` copies the model
-onto each, splits every batch between them and sums their gradients. A VAE whose ``train_step``
-takes the mean loss of its share of the batch would then step ``replicas`` times too far; the
-classes here divide each replica's summed loss by the global batch size instead, which gives the
-one-device step exactly, also when a last batch splits unevenly (4 + 3 images).
+``tf.distribute.MirroredStrategy`` splits every batch between GPUs and sums their gradients: a
+``train_step`` taking the mean loss of its share would step ``replicas`` times too far. Dividing
+each replica's summed loss by the global batch size gives the one-device step exactly, also
+when a last batch splits unevenly (4 + 3 images). The chapters' models know nothing of this.
 """
 
 import keras

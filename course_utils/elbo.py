@@ -1,13 +1,8 @@
 """The evidence lower bound (ELBO) of a VAE, and an importance-weighted estimate of log p(x).
 
-Chapter 3 derives the bound
-
-    log p(x) >= E_q[log p(x | z)] - KL(q(z | x) || p(z)),
-
-and checks it with the functions below: ``log_weights`` draws z from the encoder's q(z | x) and
-returns the two parts of each draw's log weight, from which both the ELBO and the
-importance-weighted bound (Burda et al., 2016), which tightens towards log p(x) as the number of
-draws grows, are one line each. Chapter 7 scores images by the negative ELBO.
+Chapter 3 derives log p(x) >= E_q[log p(x | z)] - KL(q(z | x) || p(z)) and checks it: from
+``log_weights`` both the ELBO and the importance-weighted bound (Burda et al., 2016), which
+tightens towards log p(x) as the draws grow, are one line each.
 """
 
 import math
@@ -38,13 +33,6 @@ def continuous_bernoulli_log_likelihood(images, reconstructions):
     log_c = np.where(small, math.log(2) + t**2 / 3, np.log(2 * np.arctanh(safe) / safe))
     log_norm = log_c.reshape(len(p), -1).sum(axis=1)
     return ops.convert_to_numpy(bernoulli_log_likelihood(images, reconstructions)) + log_norm
-
-
-def gaussian_log_likelihood(images, reconstructions, scale):
-    """Return log p(x | z) of each image with Gaussian pixels of standard deviation scale."""
-    squared = ops.sum(ops.square(images - reconstructions), axis=(1, 2, 3))
-    pixels = math.prod(images.shape[1:])
-    return -squared / (2 * scale**2) - pixels * (0.5 * LOG_2PI + math.log(scale))
 
 
 def log_weights(encoder, decoder, images, n_draws, seed=0, batch_size=4096,
@@ -81,9 +69,8 @@ def importance_weighted(log_likelihood_values, log_ratio, k):
 def kl_decomposition(z_mean, z_log_var, seed=0, chunk=500):
     """Split the average KL term into I(x; z) + KL(q(z) || p(z)), by one draw per image.
 
-    q(z) = (1/N) sum_n q(z | x_n) is the aggregate posterior of the N images given. Returns the
-    two parts and their sum, each with a standard error; the sum estimates the mean of the
-    closed-form KL over the images.
+    q(z) = (1/N) sum_n q(z | x_n) is the aggregate posterior of the N images. Returns the two
+    parts and their sum (the mean closed-form KL), each with a standard error.
     """
     z_mean, z_log_var = np.asarray(z_mean, np.float64), np.asarray(z_log_var, np.float64)
     n, _ = z_mean.shape

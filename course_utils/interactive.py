@@ -1,15 +1,9 @@
 """Figures the reader moves on the published site, with no Python behind the page.
 
-The site is static: an ipywidgets slider there is a picture of a slider. So the chapters also
-show explorers that run in the reader's browser. A trained decoder is exported to ONNX and
-embedded in the page; ONNX Runtime Web, served by the site itself (``tools.assets``),
-decodes whatever point or strength the reader picks. ``site/static/explorers.js`` draws them.
-In Jupyter and Colab the notebook's own widgets do this job; the explorers' cells are tagged
-``site-only``, and the editions leave them out.
-
-    latent_explorer(decoder, z_test, y_test, class_names)        # chapters 1 and 3
-    kl_explorer(mu=1.0, sigma=0.5)                               # chapter 4
-    attribute_explorer(decoder, faces, codes, vectors, units)    # chapter 6
+On the static site an ipywidgets slider is a picture of a slider, so the decoder is exported
+to ONNX and run in the reader's browser by ONNX Runtime Web, served by the site
+(``tools.assets``); ``site/static/explorers.js`` draws the explorers. Their cells are tagged
+``site-only``: in Jupyter and Colab the notebook's own widgets do this job.
 """
 
 import base64
@@ -18,9 +12,6 @@ import io
 import json
 
 import numpy as np
-
-CLASS_COLOURS = "tab10"
-
 
 def decoder_to_onnx(decoder):
     """Return a Keras decoder (latent points to images) as ONNX bytes, its input named "z"."""
@@ -73,18 +64,17 @@ def latent_explorer(decoder, codes, labels, class_names, extent=None, title="Cod
     if extent is None:
         low, high = codes.min(axis=0), codes.max(axis=0)
         margin = 0.05 * (high - low)
-        extent = (low[0] - margin[0], high[0] + margin[0], low[1] - margin[1],
-                  high[1] + margin[1])
+        extent = (low[0] - margin[0], high[0] + margin[0], low[1] - margin[1], high[1] + margin[1])
     extent = [float(v) for v in extent]
     figure = plt.figure(figsize=(4.2, 4.2))
     axes = figure.add_axes((0, 0, 1, 1))  # the whole picture is the map: pixels map to codes
-    axes.scatter(codes[:, 0], codes[:, 1], c=labels, cmap=CLASS_COLOURS, vmin=-0.5,
+    axes.scatter(codes[:, 0], codes[:, 1], c=labels, cmap="tab10", vmin=-0.5,
                  vmax=9.5, s=3, alpha=0.6, linewidths=0)
     axes.set(xlim=extent[:2], ylim=extent[2:])
     axes.axis("off")
     picture = _png(figure)
     plt.close(figure)
-    colours = plt.get_cmap(CLASS_COLOURS)
+    colours = plt.get_cmap("tab10")
     legend = "".join(
         f'<span><i style="background:rgb{tuple(int(255 * c) for c in colours(k)[:3])}"></i>'
         f"{html.escape(name)}</span>" for k, name in enumerate(class_names))

@@ -1,9 +1,8 @@
 """Working in a latent space: encode, grids of points, decode, sample, attribute vectors.
 
-Grids are arrays of shape (n, n, latent_dim) laid out like a plot: column c moves along the
-first grid dimension (the x axis) from low to high, row r moves along the second (the y axis)
-from high at the top to low at the bottom. ``decode_grid`` turns such a grid into images of
-shape (n, n, H, W, C) with a single decoder call.
+Grids are arrays of shape (n, n, latent_dim) laid out like a plot: columns move along the
+first grid dimension (the x axis) from low to high, rows along the second (the y axis) from
+high at the top to low at the bottom.
 """
 
 import numpy as np
@@ -14,18 +13,15 @@ from scipy.stats import norm
 def encode(encoder, x, batch_size=256, draw=False):
     """Return the codes of x: an autoencoder's embedding, or a VAE's z_mean (draw: its z).
 
-    A VAE encoder returns [z_mean, z_log_var, z]: its code is the mean, or with ``draw`` one
-    random draw z from q(z | x) per image, which over many images follows the aggregate
-    posterior that sampling the prior must match.
+    With ``draw``, one z from q(z | x) per image: over many images they follow the aggregate
+    posterior, which sampling the prior must match.
     """
     if len(x) == 0:
         raise ValueError("encode got no examples: x is empty.")
     codes = []
     for start in range(0, len(x), batch_size):
         out = encoder(np.asarray(x[start:start + batch_size]), training=False)
-        if isinstance(out, dict):
-            out = out["z" if draw else "z_mean"]
-        elif isinstance(out, (list, tuple)):
+        if isinstance(out, (list, tuple)):  # a VAE's [z_mean, z_log_var, z]
             out = out[2 if draw else 0]
         elif draw:
             raise ValueError("draw=True needs a VAE encoder, which returns [z_mean, z_log_var, "
@@ -35,10 +31,7 @@ def encode(encoder, x, batch_size=256, draw=False):
 
 
 def encode_dataset(encoder, dataset):
-    """Return the codes (z_mean) and labels of a batched (images, labels) dataset, streamed.
-
-    Only the codes are held in memory, not the images: fit for a dataset read from disk.
-    """
+    """Return the codes (z_mean) and labels of a batched (images, labels) dataset, streamed."""
     codes, labels = [], []
     for images, batch_labels in dataset:
         codes.append(encode(encoder, images, batch_size=len(images)))
@@ -46,26 +39,14 @@ def encode_dataset(encoder, dataset):
     return np.concatenate(codes), np.concatenate(labels)
 
 
-def normal_grid(n=15, latent_dim=2, dims=(0, 1), clip=None):
-    """Return an (n, n, latent_dim) grid at Normal quantiles along dims, other dims 0.
-
-    The quantiles are those of probabilities evenly spaced from ``clip`` to ``1 - clip``; the
-    default ``clip = 0.5 / n`` gives the probabilities (i + 0.5) / n. Both stay inside (0, 1), so
-    no point lands at an infinite quantile.
-    """
-    clip = 0.5 / n if clip is None else clip
-    if not 0 < clip <= 0.5:
-        raise ValueError(f"clip must be in (0, 0.5] so every quantile is finite; got {clip}.")
-    values = norm.ppf(np.linspace(clip, 1 - clip, n))
+def normal_grid(n=15, latent_dim=2, dims=(0, 1)):
+    """Return an (n, n, latent_dim) grid at the Normal quantiles of (i + 0.5) / n along dims."""
+    values = norm.ppf(np.linspace(0.5 / n, 1 - 0.5 / n, n))
     return _grid(values, values, np.zeros(latent_dim), dims)
 
 
 def box_grid(low, high, n=15, dims=(0, 1)):
-    """Return an (n, n, d) grid spanning the box [low, high] along dims, edges included.
-
-    ``low`` and ``high`` are the box's corners, one value per latent dimension, for instance
-    ``z.min(axis=0)`` and ``z.max(axis=0)`` of some embeddings z; other dims sit at the centre.
-    """
+    """Return an (n, n, d) grid over the box [low, high] along dims; other dims at its centre."""
     low, high = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     if low.shape != high.shape or low.ndim != 1:
         raise ValueError(f"low and high must be two vectors of one shape; got {low.shape} and "
@@ -86,9 +67,8 @@ def _grid(x_values, y_values, base, dims):
 def decode_grid(decoder, points, batch_size=2048):
     """Decode an (..., d) array of latent points in batched calls to (..., H, W, C).
 
-    Batched, never one call per point: a per-point ``predict`` pays Keras's set-up cost n*n
-    times (see benchmarks/latent_grid.py). Batches of ``batch_size`` points bound the memory
-    of the decoder's activations when many thousands of points are decoded.
+    Batched, never one call per point: a per-point ``predict`` pays Keras's set-up cost each
+    time (benchmarks/latent_grid.py); ``batch_size`` bounds the decoder's activations' memory.
     """
     points = np.asarray(points, dtype="float32")
     flat = points.reshape(-1, points.shape[-1])
@@ -104,15 +84,15 @@ def sample_prior(decoder, n, seed=0):
 
 
 def attribute_vector(z_mean, labels):
-    """Return the mean code of examples with an attribute minus the mean without.
-
-    ``labels`` holds one entry per row of z_mean: True/False, 1/0, or CelebA's +1/-1.
-    """
+    """Return the mean code with an attribute minus the mean without; labels bool, 0/1 or +1/-1."""
     z_mean, labels = np.asarray(z_mean), np.asarray(labels)
     if z_mean.ndim != 2 or labels.shape != z_mean.shape[:1]:
         raise ValueError(f"Need codes of shape (n, d) and labels of shape (n,); got "
                          f"{z_mean.shape} and {labels.shape}.")
-    has = _as_mask(labels)
+    values = set(np.unique(labels).tolist())
+    if labels.dtype != bool and not (values <= {0, 1} or values <= {-1, 1}):
+        raise ValueError(f"Labels must be True/False, 0/1 or -1/+1; got values {sorted(values)}.")
+    has = labels if labels.dtype == bool else labels > 0
     if not has.any():
         raise ValueError(f"No positive example among {len(labels)} labels: the attribute "
                          "vector needs examples with the attribute (label 1, +1 or True).")
@@ -120,16 +100,6 @@ def attribute_vector(z_mean, labels):
         raise ValueError(f"No negative example among {len(labels)} labels: the attribute "
                          "vector needs examples without the attribute (label 0, -1 or False).")
     return z_mean[has].mean(axis=0) - z_mean[~has].mean(axis=0)
-
-
-def _as_mask(labels):
-    """Turn bool, 0/1 or -1/+1 labels into a boolean mask of positives."""
-    if labels.dtype == bool:
-        return labels
-    values = set(np.unique(labels).tolist())
-    if not (values <= {0, 1} or values <= {-1, 1}):
-        raise ValueError(f"Labels must be True/False, 0/1 or -1/+1; got values {sorted(values)}.")
-    return labels > 0
 
 
 def project_out(v, u):
@@ -155,8 +125,8 @@ def interpolate(z_a, z_b, steps=8):
 def slerp(z_a, z_b, steps=8):
     """Return steps points on the great circle from z_a to z_b, ends included.
 
-    Under a Normal prior most mass lies near a sphere, and slerp stays near it where a straight
-    line cuts through the low-norm middle. Falls back to a line for (nearly) parallel vectors.
+    Under a Normal prior most mass lies near a sphere: slerp stays near it where a straight
+    line cuts through the low-norm middle. (Nearly) parallel vectors get a line.
     """
     z_a, z_b = np.asarray(z_a, dtype="float64"), np.asarray(z_b, dtype="float64")
     if z_a.ndim != 1 or z_a.shape != z_b.shape:

@@ -1,9 +1,7 @@
 """Measure a latent space's three limitations: class areas, normality, gaps.
 
-Chapter 2 measures a plain autoencoder with these functions and chapter 3 measures a VAE with
-the very same ones, so the two columns of its comparison table are computed alike. Every
-measure is scale-free where it compares models: a latent space can be stretched at will, so
-thresholds come from the model's own embeddings, never from a fixed distance.
+Chapters 2 and 3 measure an autoencoder and a VAE with the same functions. A latent space can
+be stretched at will, so thresholds come from the model's own embeddings, never a fixed distance.
 """
 
 import numpy as np
@@ -24,39 +22,23 @@ def nearest(z_ref, points):
     return cKDTree(z_ref).query(points)
 
 
-# --- Limitation 1: uneven class areas ---------------------------------------------------------
-
-
 def class_shares(z_ref, labels, points, n_classes):
-    """Return the share of points whose nearest embedding is of each class.
-
-    With points drawn from the distribution a model samples from (uniform in the box for an
-    autoencoder, N(0, I) for a VAE), a class's share is how often sampling lands in its region.
-    """
+    """Return the share of points whose nearest embedding is of each class: its region's area."""
     _, index = nearest(z_ref, points)
     return np.bincount(np.asarray(labels)[index], minlength=n_classes) / len(points)
 
 
 def class_map(z_ref, labels, low, high, resolution=200):
-    """Return the (resolution, resolution) map of nearest-embedding classes over a box.
-
-    Laid out like a plot (see course_utils.latent): row 0 is the top, the highest z[1].
-    """
+    """Return the (resolution, resolution) map of nearest-embedding classes, row 0 at the top."""
     grid = latent.box_grid(low, high, n=resolution)
     _, index = nearest(z_ref, grid.reshape(-1, grid.shape[-1]))
     return np.asarray(labels)[index].reshape(resolution, resolution)
 
 
-def unevenness(shares, expected=None):
-    """Return the fraction of samples that would have to change class to match expected.
-
-    That is the total variation distance between the class shares and the expected ones (by
-    default even, as in Fashion-MNIST): 0 when sampling gives every class its due, up to
-    1 - 1/k when every sample lands in one of k classes.
-    """
+def unevenness(shares):
+    """Return the fraction of samples that would have to change class to get even shares."""
     shares = np.asarray(shares, dtype="float64")
-    expected = np.full(len(shares), 1 / len(shares)) if expected is None else np.asarray(expected)
-    return float(0.5 * np.abs(shares - expected).sum())
+    return float(0.5 * np.abs(shares - np.full(len(shares), 1 / len(shares))).sum())
 
 
 def class_unevenness(classes, n_classes=10):
@@ -64,15 +46,8 @@ def class_unevenness(classes, n_classes=10):
     return unevenness(np.bincount(np.asarray(classes), minlength=n_classes) / len(classes))
 
 
-# --- Limitation 2: no distribution to sample from ----------------------------------------------
-
-
 def normality(z):
-    """Return a table per latent dim: mean, std and KS distance from N(0, 1).
-
-    ``ks_raw`` tests the codes as they are against N(0, 1); ``ks_shape`` tests them after
-    standardising, so it measures the shape alone (a shifted, scaled Normal gives ~0 there).
-    """
+    """Return per latent dim: mean, std, KS distance from N(0, 1) and from a Normal shape."""
     z = np.asarray(z, dtype="float64")
     rows = []
     for j in range(z.shape[1]):
@@ -86,26 +61,24 @@ def normality(z):
 def ks_distance(values):
     """Return the Kolmogorov-Smirnov distance of a sample from N(0, 1).
 
-    The largest vertical gap between the sample's empirical CDF, a staircase that jumps by 1/n
-    at each sorted value, and the Normal CDF: checked just after each jump (i/n) and just
-    before it ((i - 1)/n), where the gap is largest.
+    The empirical CDF jumps by 1/n at each sorted value, so the largest gap from the Normal CDF
+    lies just after a jump (i/n) or just before it ((i - 1)/n).
     """
     x = np.sort(np.asarray(values, dtype="float64").ravel())
     n = len(x)
     if n == 0:
         raise ValueError("ks_distance needs at least one value.")
     cdf = stats.norm.cdf(x)
-    after = np.arange(1, n + 1) / n - cdf  # the staircase above the curve
-    before = cdf - np.arange(0, n) / n  # the curve above the staircase
+    after = np.arange(1, n + 1) / n - cdf
+    before = cdf - np.arange(0, n) / n
     return float(max(after.max(), before.max()))
 
 
 def lilliefors_critical(n, level=0.95, n_sim=2000, seed=0):
     """Return the KS distance from a Normal shape that n Normal draws stay below level of the time.
 
-    The draws are standardised with their own mean and standard deviation, as ``ks_shape``
-    does, and that fit brings the sample closer to the Normal than the ordinary KS test's
-    critical value assumes (Lilliefors, 1967): this simulates the right one.
+    Standardising with the sample's own mean and std (as ``ks_shape`` does) brings it closer to
+    the Normal than the ordinary KS critical value assumes (Lilliefors, 1967): simulate it.
     """
     rng = np.random.default_rng(seed)
     distances = np.empty(n_sim)
@@ -115,15 +88,8 @@ def lilliefors_critical(n, level=0.95, n_sim=2000, seed=0):
     return float(np.quantile(distances, level))
 
 
-# --- Limitation 3: gaps --------------------------------------------------------------------------
-
-
 def gap_threshold(z_ref, z_held_out, quantile=0.95):
-    """Return the distance from z_ref that only (1 - quantile) of held-out codes exceed.
-
-    Held-out images are real data, so a point farther than this from every training code is in
-    a gap: farther than all but a few real images ever land.
-    """
+    """Return the distance from z_ref that only (1 - quantile) of held-out codes exceed."""
     distance, _ = nearest(z_ref, z_held_out)
     return float(np.quantile(distance, quantile))
 
@@ -134,59 +100,21 @@ def in_gap(z_ref, points, threshold):
     return distance > threshold
 
 
-def gap_fraction(z_ref, points, threshold):
-    """Return the fraction of points farther than threshold from every embedding."""
-    return float(np.mean(in_gap(z_ref, points, threshold)))
-
-
-def nearest_image(images, reference, batch_size=1024):
-    """Return (RMS pixel distance, index) of each image's nearest reference image.
-
-    A decoded image that looks like a garment has a real garment close by, whose label says
-    what it shows; one that is a blur of two classes, or nothing at all, has none close by.
-    """
-    a = np.asarray(images, dtype="float32").reshape(len(images), -1)
-    b = np.asarray(reference, dtype="float32").reshape(len(reference), -1)
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(f"Images have {a.shape[1]} pixels but the reference {b.shape[1]}.")
-    b_sq = np.sum(b**2, axis=1)
-    distance, index = [], []
-    for start in range(0, len(a), batch_size):
-        chunk = a[start:start + batch_size]
-        # |x - r|^2 = |x|^2 - 2 x.r + |r|^2, one matrix product per chunk.
-        sq = np.sum(chunk**2, axis=1)[:, None] - 2 * chunk @ b.T + b_sq[None, :]
-        best = sq.argmin(axis=1)
-        index.append(best)
-        distance.append(np.sqrt(np.maximum(sq[np.arange(len(chunk)), best], 0) / a.shape[1]))
-    return np.concatenate(distance), np.concatenate(index)
-
-
 def separation(on_data, off_data):
-    """Return P(an off-data score > an on-data score), the ROC AUC of a score.
-
-    0.5 means the score cannot tell the two groups apart; 1.0 separates them perfectly. Ties
-    count half: the Mann-Whitney U statistic over the number of pairs, counted with a sorted
-    search, fast enough to recompute on thousands of bootstrap resamples.
-    """
+    """Return P(an off-data score > an on-data score), ties counting half: a score's ROC AUC."""
     on_data = np.sort(np.asarray(on_data, np.float64))
     off_data = np.asarray(off_data, np.float64)
     if on_data.size == 0 or off_data.size == 0:
         raise ValueError("separation needs at least one score in each group.")
-    below = np.searchsorted(on_data, off_data, side="left")  # on-data scores under each one
+    below = np.searchsorted(on_data, off_data, side="left")
     ties = np.searchsorted(on_data, off_data, side="right") - below
     return float((below.sum() + 0.5 * ties.sum()) / (on_data.size * off_data.size))
 
 
-# --- Straight lines between codes -------------------------------------------------------------
-
-
 def lines(z, labels, n_pairs, n_steps, seed=0):
-    """Return straight lines between random pairs of codes of different classes.
-
-    An (n_pairs, n_steps, d) array of points, ends included, and the (n_pairs, 2) index pairs.
-    """
+    """Return (n_pairs, n_steps, d) lines between random codes of different classes, and pairs."""
     rng = np.random.default_rng(seed)
-    pairs = rng.choice(len(z), size=(n_pairs * 3, 2))  # extra: some pairs share a class
+    pairs = rng.choice(len(z), size=(n_pairs * 3, 2))  # spares: some pairs share a class
     pairs = pairs[np.asarray(labels)[pairs[:, 0]] != np.asarray(labels)[pairs[:, 1]]][:n_pairs]
     return np.stack([latent.interpolate(z[a], z[b], steps=n_steps) for a, b in pairs]), pairs
 
@@ -194,28 +122,22 @@ def lines(z, labels, n_pairs, n_steps, seed=0):
 def line_test(z_ref, z_held, labels, decoder, judge, threshold, n_pairs=200, n_steps=8, seed=0):
     """Measure straight lines between held-out codes: how much lies in gaps, and decodes how.
 
-    Returns, for each line, whether it crosses a gap; the share of line points in gaps, the
-    share of lines that cross a gap, and the judge's mean atypicality of the images decoded
-    from points in gaps and from points near the data. Only the points between the ends count:
-    the ends are held-out codes, and a share of those lie in "gaps" by the threshold's own
-    definition (its quantile), which would count as crossings of lines that cross nothing.
+    Only the points between the ends count: a share of the ends, held-out codes, lie in "gaps" by
+    the threshold's own quantile, and would count lines that cross nothing.
     """
     if n_steps < 3:
         raise ValueError(f"n_steps={n_steps}: a line needs at least 3 points, one between its "
                          "ends.")
     points, _ = lines(z_held, labels, n_pairs, n_steps, seed)
-    points = points[:, 1:-1]  # the interior
+    points = points[:, 1:-1]
     flat = points.reshape(-1, points.shape[-1])
     gaps = in_gap(z_ref, flat, threshold).reshape(points.shape[:2])
     atypical = judge.atypicality(latent.decode_grid(decoder, flat)).reshape(points.shape[:2])
-    return {"crossing": gaps.any(axis=1),  # one per line: does it cross a gap?
+    return {"crossing": gaps.any(axis=1),
             "line_gap_share": float(gaps.mean()),
             "lines_crossing": float(gaps.any(axis=1).mean()),
             "line_gap_atypicality": float(atypical[gaps].mean()) if gaps.any() else float("nan"),
             "line_data_atypicality": float(atypical[~gaps].mean())}
-
-
-# --- The three together -------------------------------------------------------------------------
 
 
 def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, points,
@@ -228,13 +150,11 @@ def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, 
     reconstructions: the decoder's images of x_held, the yardstick of "realistic" unless
                      realistic_cut is given
     points:          latent points drawn the way the model samples
-    realistic_cut:   the atypicality at or below which a sample counts as realistic; give the
-                     same cut to every model compared (each model's own reconstructions would
-                     set a laxer bar for a blurrier model)
-    judge:           a realism.Judge, which says what a decoded image shows and how atypical
-                     its features are
+    realistic_cut:   give every model compared the same cut (its own reconstructions would set
+                     a laxer bar for a blurrier model)
     """
-    areas = class_shares(z_held, y_held, points, n_classes)
+    region_classes = np.asarray(y_held)[nearest(z_held, points)[1]]
+    areas = np.bincount(region_classes, minlength=n_classes) / len(points)
     table = normality(z_held)
     threshold = gap_threshold(z_ref, z_held, quantile)
     gaps = in_gap(z_ref, points, threshold)
@@ -248,49 +168,29 @@ def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, 
     real, sample_features = judge.features(x_held), judge.features(samples)
     return {
         # Per sample (or per code), for comparisons with an interval (course_utils.compare):
-        "region_classes": np.asarray(y_held)[nearest(z_held, points)[1]],
-        "judged_classes": judged,
-        "codes": np.asarray(z_held),
-        "in_gap": gaps,
-        "realistic": realistic,
-        "samples": samples,
-        "sample_features": sample_features,
-        "real_features": real,
+        "region_classes": region_classes, "judged_classes": judged, "codes": np.asarray(z_held),
+        "in_gap": gaps, "realistic": realistic, "samples": samples,
+        "sample_features": sample_features, "real_features": real,
         # The numbers of chapter 2's table:
-        "area_shares": areas,
-        "generated_shares": generated,
-        "area_unevenness": unevenness(areas),
-        "generated_unevenness": unevenness(generated),
+        "area_shares": areas, "generated_shares": generated,
+        "area_unevenness": unevenness(areas), "generated_unevenness": unevenness(generated),
         "max_abs_mean": float(table["mean"].abs().max()),
-        "min_std": float(table["std"].min()),
-        "max_std": float(table["std"].max()),
-        "ks_raw": float(table["ks_raw"].max()),
-        "ks_shape": float(table["ks_shape"].max()),
-        "fit_kl": gaussian_fit_kl(z_held),
-        "threshold": threshold,
-        "gap_fraction": float(gaps.mean()),
-        "realistic_fraction": float(realistic.mean()),
+        "min_std": float(table["std"].min()), "max_std": float(table["std"].max()),
+        "ks_raw": float(table["ks_raw"].max()), "ks_shape": float(table["ks_shape"].max()),
+        "fit_kl": gaussian_fit_kl(z_held), "threshold": threshold,
+        "gap_fraction": float(gaps.mean()), "realistic_fraction": float(realistic.mean()),
         "realistic_in_gaps": float(realistic[gaps].mean()) if gaps.any() else float("nan"),
         "separation": separation(on_data, sampled[gaps]) if gaps.any() else float("nan"),
         "fid_samples": frechet_distance(sample_features, real),
-        "fid_reconstructions": frechet(judge, reconstructions, real),
+        "fid_reconstructions": frechet_distance(judge.features(reconstructions), real),
     }
 
 
 def sharpness(images):
-    """Return each image's mean squared difference between neighbouring pixels.
-
-    Edges make neighbouring pixels differ; a blurred image, whose edges are smeared over several
-    pixels, scores lower than the same image sharp.
-    """
+    """Return each image's mean squared difference between neighbouring pixels: lower if blurred."""
     x = np.asarray(images, dtype="float64")
     across, down = np.diff(x, axis=2) ** 2, np.diff(x, axis=1) ** 2
     return (across.reshape(len(x), -1).mean(axis=1) + down.reshape(len(x), -1).mean(axis=1)) / 2
-
-
-def frechet(judge, images, real_features):
-    """Return the Frechet distance of images from real ones in the judge's features."""
-    return frechet_distance(judge.features(images), real_features)
 
 
 def frechet_distance(features_a, features_b):
@@ -304,7 +204,7 @@ def frechet_distance(features_a, features_b):
     return float(np.sum((mean_a - mean_b) ** 2) + np.trace(cov_a) + np.trace(cov_b) - 2 * roots)
 
 
-# The rows of the comparison table, in order, with what each number means.
+# The rows of the comparison table, in order.
 LABELS = {
     "area_unevenness": "class areas: samples off their class's due share",
     "generated_unevenness": "generated images: off their class's due share",
@@ -329,10 +229,7 @@ def limitations_table(results):
 
 
 def reference_images(x, y, n, seed=0):
-    """Return a seeded subset of n real images and labels: the yardstick for decoded ones.
-
-    Chapters 2 and 3 both call this with the same n and seed, so their numbers agree.
-    """
+    """Return a seeded subset of n real images and labels: the yardstick for decoded ones."""
     keep = np.sort(np.random.default_rng(seed).choice(len(x), size=min(n, len(x)),
                                                       replace=False))
     return x[keep], np.asarray(y)[keep]

@@ -23,16 +23,13 @@ def image_grid(images, row_labels=None, titles=None, cell=1.0, cmap="gray", titl
     images = np.asarray(images)
     rows, cols = images.shape[:2]
     fig, axes = plt.subplots(rows, cols, figsize=(cols * cell, rows * cell), squeeze=False)
-    for r in range(rows):
-        for c in range(cols):
-            ax = axes[r, c]
-            _show(ax, images[r, c], cmap)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if titles is not None:
-                ax.set_title(titles[r][c], fontsize=7)
-        if row_labels is not None:
-            axes[r, 0].set_ylabel(row_labels[r], rotation=0, ha="right", va="center", fontsize=9)
+    for (r, c), ax in np.ndenumerate(axes):
+        _show(ax, images[r, c], cmap)
+        ax.set(xticks=[], yticks=[])
+        if titles is not None:
+            ax.set_title(titles[r][c], fontsize=7)
+        if row_labels is not None and c == 0:
+            ax.set_ylabel(row_labels[r], rotation=0, ha="right", va="center", fontsize=9)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -80,29 +77,32 @@ def latent_scatter(z, labels=None, class_names=None, ax=None, title="Latent spac
     if labels is None:
         ax.scatter(x, y, s=size, c="black", alpha=alpha, linewidths=0)
     else:
-        _scatter_classes(ax, x, y, np.asarray(labels).astype(int), class_names, size, alpha)
-    ax.set_xlabel(f"z[{dims[0]}]")
-    ax.set_ylabel(f"z[{dims[1]}]")
-    ax.set_title(title)
+        labels = np.asarray(labels).astype(int)
+        n_classes = len(class_names) if class_names is not None else labels.max() + 1
+        if labels.min() < 0 or labels.max() >= n_classes:
+            raise ValueError(f"Labels must lie in 0..{n_classes - 1} to match the {n_classes} "
+                             f"class names; got {labels.min()}..{labels.max()}.")
+        names = class_names if class_names is not None else [str(k) for k in range(n_classes)]
+        colours = _class_scatter(ax, x, y, labels, n_classes, s=size, alpha=alpha)
+        _legend(ax, [Line2D([], [], marker="o", linestyle="", color=colours(k % colours.N),
+                            label=name) for k, name in enumerate(names)])
+    ax.set(xlabel=f"z[{dims[0]}]", ylabel=f"z[{dims[1]}]", title=title)
     if own_figure:  # a caller's figure is laid out by the caller
         ax.figure.tight_layout()
     return ax
 
 
-def _scatter_classes(ax, x, y, labels, class_names, size, alpha):
-    """Colour points by class in a shuffled drawing order, with a legend of class names."""
-    n_classes = len(class_names) if class_names is not None else labels.max() + 1
-    if labels.min() < 0 or labels.max() >= n_classes:
-        raise ValueError(f"Labels must lie in 0..{n_classes - 1} to match the {n_classes} "
-                         f"class names; got {labels.min()}..{labels.max()}.")
-    names = class_names if class_names is not None else [str(k) for k in range(n_classes)]
+def _class_scatter(ax, x, y, labels, n_classes, **style):
+    """Scatter points in their class colours; return the colour map."""
     colours = plt.get_cmap("tab10" if n_classes <= 10 else "tab20")
     # Drawn class by class, the last class would cover the others; shuffle instead.
     order = np.random.default_rng(0).permutation(len(labels))
-    ax.scatter(x[order], y[order], s=size, c=colours(labels[order] % colours.N), alpha=alpha,
-               linewidths=0)
-    handles = [Line2D([], [], marker="o", linestyle="", color=colours(k % colours.N), label=name)
-               for k, name in enumerate(names)]
+    ax.scatter(x[order], y[order], c=colours(labels[order] % colours.N), linewidths=0, **style)
+    return colours
+
+
+def _legend(ax, handles):
+    """Put a legend of class handles to the right of the axes."""
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
               fontsize=9)
 
@@ -111,25 +111,21 @@ def decoded_grid_figure(images, points=None, dims=(0, 1), cmap="gray",
                         title="Images decoded from a grid of latent points", size=6.0):
     """Show (n, m, H, W, C) decoded images as one tiled image, ticks at latent coords.
 
-    ``points`` is the (n, m, d) grid the images came from (see ``course_utils.latent``); its
-    dims give the tick labels: columns along z[dims[0]], rows along z[dims[1]].
+    ``points``, the (n, m, d) grid the images came from, gives the tick labels.
     """
     images = np.asarray(images)
     n, m, h, w = images.shape[:4]
     tiled = images.swapaxes(1, 2).reshape((n * h, m * w) + images.shape[4:])
     fig, ax = plt.subplots(figsize=(size + 1.0, size * (n * h) / (m * w) + 1.0))
     _show(ax, tiled, cmap)
-    ax.set_xticks([])
-    ax.set_yticks([])
+    ax.set(xticks=[], yticks=[])
     if points is not None:
         points = np.asarray(points)
         if points.shape[:2] != (n, m):
             raise ValueError(f"points {points.shape} do not match the {n}x{m} grid of images.")
         _latent_ticks(ax.set_xticks, w, points[0, :, dims[0]])
         _latent_ticks(ax.set_yticks, h, points[:, 0, dims[1]])
-    ax.set_xlabel(f"z[{dims[0]}]")
-    ax.set_ylabel(f"z[{dims[1]}]")
-    ax.set_title(title)
+    ax.set(xlabel=f"z[{dims[0]}]", ylabel=f"z[{dims[1]}]", title=title)
     fig.tight_layout()
     return fig
 
@@ -142,10 +138,7 @@ def _latent_ticks(set_ticks, cell, values):
 
 
 def loss_curves(history, keys=None, title="Training curves", cell=(4.0, 3.0)):
-    """Plot each key's training curve, and its val_ curve when present, per epoch.
-
-    ``history`` is a keras History or its dict; ``keys`` defaults to every non-val_ entry.
-    """
+    """Plot each key's training and val_ curve per epoch (keys: by default every non-val_ one)."""
     values = getattr(history, "history", history)
     keys = [k for k in values if not k.startswith("val_")] if keys is None else list(keys)
     missing = [k for k in keys if k not in values]
@@ -156,13 +149,12 @@ def loss_curves(history, keys=None, title="Training curves", cell=(4.0, 3.0)):
     for ax, key in zip(axes[0], keys):
         for name, label in ((key, "training"), (f"val_{key}", "validation")):
             if name in values:
-                epochs = np.arange(1, len(values[name]) + 1)
-                ax.plot(epochs, values[name], marker="o", markersize=3, label=label)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(key.replace("_", " "))
+                ax.plot(np.arange(1, len(values[name]) + 1), values[name], marker="o",
+                        markersize=3, label=label)
+        ax.set(xlabel="epoch", ylabel=key.replace("_", " "),
+               xlim=(0.5, max(len(v) for v in values.values()) + 0.5))
         # Whole epochs only; a one-epoch run would otherwise get fractional ticks.
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
-        ax.set_xlim(0.5, max(len(v) for v in values.values()) + 0.5)
         ax.legend(fontsize=9)
     fig.suptitle(title)
     fig.tight_layout()
@@ -170,10 +162,7 @@ def loss_curves(history, keys=None, title="Training curves", cell=(4.0, 3.0)):
 
 
 def mark_points(ax, points, dims=(0, 1), labels=None, color="black"):
-    """Mark latent points on a scatter with numbered circles, 1, 2, ... by default.
-
-    The circles sit on top of the scatter; the axes widen, if needed, to show every point.
-    """
+    """Mark latent points on a scatter with numbered circles (1, 2, ... by default), on top."""
     points = np.asarray(points)
     labels = [str(i + 1) for i in range(len(points))] if labels is None else list(labels)
     if len(labels) != len(points):
@@ -189,54 +178,38 @@ def mark_points(ax, points, dims=(0, 1), labels=None, color="black"):
 
 def class_map_figure(class_map, low, high, class_names, z=None, labels=None,
                      title="Nearest-class map of the latent box", map_alpha=0.4, size=3):
-    """Show a class map over the box [low, high] in latent_scatter's colours, codes on top.
-
-    ``class_map`` is laid out like a plot (row 0 at the top, as ``measures.class_map`` returns
-    it); the optional codes z with their labels are drawn over it in full colour.
-    """
-
+    """Show a class map (row 0 at the top) over the box [low, high], codes z on top, coloured."""
     class_map = np.asarray(class_map).astype(int)
-    n_classes = len(class_names)
-    colours = plt.get_cmap("tab10" if n_classes <= 10 else "tab20")
+    colours = plt.get_cmap("tab10" if len(class_names) <= 10 else "tab20")
     fig, ax = plt.subplots(figsize=(7.5, 5.5))
     ax.imshow(colours(class_map % colours.N), extent=(low[0], high[0], low[1], high[1]),
               origin="upper", aspect="auto", interpolation="nearest", alpha=map_alpha)
     if z is not None:
-        labels = np.asarray(labels).astype(int)
-        order = np.random.default_rng(0).permutation(len(labels))  # no class drawn over all
-        ax.scatter(np.asarray(z)[order, 0], np.asarray(z)[order, 1], s=size,
-                   c=colours(labels[order] % colours.N), linewidths=0)
-    handles = [Patch(facecolor=colours(k % colours.N), label=name)
-               for k, name in enumerate(class_names)]
-    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
-              fontsize=9)
-    ax.set_xlim(low[0], high[0])
-    ax.set_ylim(low[1], high[1])
-    ax.set_xlabel("z[0]")
-    ax.set_ylabel("z[1]")
-    ax.set_title(title)
+        z = np.asarray(z)
+        _class_scatter(ax, z[:, 0], z[:, 1], np.asarray(labels).astype(int), len(class_names),
+                       s=size)
+    _legend(ax, [Patch(facecolor=colours(k % colours.N), label=name)
+                 for k, name in enumerate(class_names)])
+    ax.set(xlim=(low[0], high[0]), ylim=(low[1], high[1]), xlabel="z[0]", ylabel="z[1]",
+           title=title)
     fig.tight_layout()
     return fig
 
 
 def latent_histograms(z, title="Each latent dimension against N(0, 1)", bins=50, per_row=4):
     """Show a histogram of each latent dim with the N(0, 1) density overlaid."""
-
     z = np.asarray(z, dtype="float64")
     dims = z.shape[1]
     rows, cols = math.ceil(dims / per_row), min(dims, per_row)
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 3.2 * rows), squeeze=False)
-    for j, ax in enumerate(axes.flat):
-        if j >= dims:
-            ax.set_visible(False)
-            continue
-        column = z[:, j]
+    for ax in axes.flat[dims:]:
+        ax.set_visible(False)
+    for j, (ax, column) in enumerate(zip(axes.flat, z.T)):
         ax.hist(column, bins=bins, density=True, color="tab:blue", alpha=0.6, label="codes")
         # Cover both the codes and the bulk of N(0, 1), so a shifted code distribution shows.
         grid = np.linspace(min(column.min(), -4.0), max(column.max(), 4.0), 400)
         ax.plot(grid, norm.pdf(grid), color="black", linewidth=1.5, label="N(0, 1)")
-        ax.set_xlabel(f"z[{j}]")
-        ax.set_ylabel("density")
+        ax.set(xlabel=f"z[{j}]", ylabel="density")
         ax.set_title(f"z[{j}]: mean {column.mean():.2f}, std {column.std():.2f}", fontsize=10)
         ax.legend(fontsize=8)
     fig.suptitle(title)
@@ -245,11 +218,7 @@ def latent_histograms(z, title="Each latent dimension against N(0, 1)", bins=50,
 
 
 def overlaid_histograms(groups, xlabel, title, bins=40, marks=None):
-    """Show histograms of several groups of one score on shared bins, as densities.
-
-    ``groups`` maps a legend label to its values; ``marks`` maps a label to an x position drawn
-    as a dashed vertical line (a threshold, say).
-    """
+    """Show groups {label: values} of a score as densities on shared bins; marks {label: x}."""
     values = [np.asarray(v, dtype="float64") for v in groups.values()]
     edges = np.histogram_bin_edges(np.concatenate(values), bins=bins)
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -258,9 +227,7 @@ def overlaid_histograms(groups, xlabel, title, bins=40, marks=None):
                 label=f"{label} ({len(v):,})")
     for label, x in (marks or {}).items():
         ax.axvline(x, color="black", linestyle="--", linewidth=1, label=label)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("density")
-    ax.set_title(title)
+    ax.set(xlabel=xlabel, ylabel="density", title=title)
     ax.legend(fontsize=9)
     fig.tight_layout()
     return fig
@@ -269,10 +236,7 @@ def overlaid_histograms(groups, xlabel, title, bins=40, marks=None):
 def describe(fig):
     """Return a figure's titles as one sentence: what the site gives as its alt text."""
     titles = [fig.get_suptitle()] + [ax.get_title() for ax in fig.axes]
-    seen = []
-    for title in (" ".join(t.split()) for t in titles):
-        if title and title not in seen:
-            seen.append(title)
+    seen = [t for t in dict.fromkeys(" ".join(t.split()) for t in titles) if t]
     if not seen:
         return "A figure of the chapter's run"
     shown = "; ".join(seen[:6]) + ("; ..." if len(seen) > 6 else "")
@@ -291,10 +255,10 @@ def _png_with_description(fig):
 
 
 def describe_figures_in_notebook():
-    """Have each figure's PNG carry its titles (plotting.describe): the site's alt text.
+    """Have each figure's PNG carry its titles (describe): the site's alt text.
 
-    The site (tools.sphinx_site) reads the description back from the PNG; in a plain
-    Python process this does nothing.
+    The site (tools.sphinx_site) reads the description back from the PNG; in a plain Python
+    process this does nothing.
     """
     try:
         from IPython import get_ipython

@@ -1,28 +1,16 @@
 """Does a decoded image look like a real one? A judge trained on the real images answers.
 
-The judge is a small CNN classifier of the training images (``recipes.judge`` trains it once).
-Besides the real images it learns from three kinds of made-up ones: blends of two images of
-different classes (labelled with both classes, in proportion), noise (labelled with no class)
-and blurred images (labelled with their own class). So its verdict on an image is "one garment,
-clearly" or not, whatever the blur, which every decoder of the course adds. Three things come
-from it:
-
-- ``classes``: what a decoded image shows;
-- ``atypicality``: how far its features lie from those of the nearest training image; an image
-  is **realistic** when it is no more atypical than 95% of the decoder's own reconstructions
-  of real test images are (decoded images are compared with decoded images, never with sharp
-  originals);
-- ``features``, for ``measures.frechet_distance``: the distance between two sets of images'
-  feature distributions (the idea of the FID, in this judge's features): how far a whole set
-  of samples lies from the real test images.
-
-:func:`validate` checks the judge on the data of the run: how well it tells real test images
-from noise, from blends of two classes and from blurred copies (ROC AUC, 0.5 = not at all).
+The judge is a small CNN classifier of the training images that also learns from made-up ones:
+blends of two classes (labelled with both, in proportion), noise (no class) and blurred images
+(their own class). So its verdict is "one garment, clearly" or not, whatever the blur every
+decoder of the course adds. An image is **realistic** when its ``atypicality`` is no more than
+that of 95% of the decoder's own reconstructions of real test images: decoded images are
+compared with decoded images, never with sharp originals.
 """
 
 import keras
 import numpy as np
-from keras import layers, ops
+from keras import layers
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
@@ -107,10 +95,6 @@ class Judge:
         return np.pad(images, ((0, 0), (before, side - own - before),
                                (before, side - own - before), (0, 0)))
 
-    def logits(self, images):
-        """Return the judge's class logits for images, in batches."""
-        return self.model.predict(self.fit_size(images), batch_size=self.batch_size, verbose=0)
-
     def features(self, images):
         """Return the judge's 64 features of each image, in batches."""
         return self.features_model.predict(self.fit_size(images), batch_size=self.batch_size,
@@ -118,11 +102,8 @@ class Judge:
 
     def classes(self, images):
         """Return the class the judge sees in each image."""
-        return self.logits(images).argmax(axis=1)
-
-    def confidence(self, images):
-        """Return the judge's probability of the class it sees in each image."""
-        return ops.convert_to_numpy(ops.softmax(self.logits(images))).max(axis=1)
+        return self.model.predict(self.fit_size(images), batch_size=self.batch_size,
+                                  verbose=0).argmax(axis=1)
 
     def atypicality(self, images):
         """Return each image's feature distance to the nearest real training image."""
@@ -138,11 +119,7 @@ def trusted(validation):
 
 
 def validate(judge, images, labels, seed=0):
-    """Return how well the judge tells real images from made-up ones: an AUC per kind.
-
-    Real test images against noise, blends of two classes (half and half) and copies blurred by
-    1.5 pixels, each scored by atypicality; 1.0 separates them always, 0.5 never.
-    """
+    """Return the AUC of the judge's atypicality: real images against noise, blends, blurs."""
     rng = np.random.default_rng(seed)
     real = judge.atypicality(images)
     made_up = {"noise": noise(images, rng),

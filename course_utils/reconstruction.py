@@ -1,8 +1,4 @@
-"""How good a reconstruction is, and the noise a denoising autoencoder learns to remove.
-
-Chapter 7 compares PCA with the autoencoders by their mean squared error, image by image, and the
-denoising autoencoders with the plain one by the peak signal-to-noise ratio of what they return.
-"""
+"""How good a reconstruction is (chapter 7), and the noise a denoising autoencoder removes."""
 
 import numpy as np
 
@@ -12,8 +8,7 @@ def psnr(clean, restored):
     clean, restored = np.asarray(clean, np.float64), np.asarray(restored, np.float64)
     if clean.shape != restored.shape:
         raise ValueError(f"clean {clean.shape} and restored {restored.shape} differ in shape.")
-    axes = tuple(range(1, clean.ndim))  # every axis but the images'
-    mse = np.mean((clean - restored) ** 2, axis=axes)
+    mse = np.mean((clean - restored) ** 2, axis=tuple(range(1, clean.ndim)))
     return 10 * np.log10(1.0 / np.maximum(mse, 1e-12))  # the peak value is 1
 
 
