@@ -38,6 +38,8 @@ from pathlib import Path
 
 import yaml
 
+# Where MUST_PASS is 1 a failing check raises; the exercise editions run without it.
+from course_utils.chapter import MUST_PASS
 from tools import assets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,9 +51,6 @@ TIMES = BUILD / "build_times.json"  # the last build's per-chapter times, for th
 ENVIRONMENT = ("COURSE_PROFILE", "CELEBA_DIR", "COURSE_DATA_SOURCE")  # what else decides outputs
 EXERCISES = ROOT / "editions" / "exercises"  # what make test's build also runs (--exercises)
 RUNS = "exercise-runs"  # where, in the build folder, their runs are kept
-# checks.core.MUST_PASS (not imported: that would load Keras into the build): a check that does
-# not pass raises where it is 1; the exercise editions run without it.
-MUST_PASS = "COURSE_CHECKS_MUST_PASS"
 # Files or folders a page runs or reads that no import shows: the benchmark page runs
 # benchmarks/.
 READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
@@ -173,7 +172,7 @@ def executed(cache_path=JUPYTER_CACHE):
 
     if not Path(cache_path).exists():
         return {}
-    return {str(Path(r.uri).resolve().relative_to(ROOT)): (r.pk, r.data.get("execution_seconds"))
+    return {_name(r.uri): (r.pk, r.data.get("execution_seconds"))
             for r in get_cache(cache_path).list_cache_records()}
 
 
