@@ -14,7 +14,7 @@ COURSE_PROFILE ?= full
 .PHONY: book test test-slow editions benchmarks instructor clean
 
 # The site's scripts (MathJax aside): pinned npm packages, installed once per lock file change,
-# so that the published site loads nothing from a CDN (tools/assets.py). Needs Node.js.
+# so that the published site loads nothing from a CDN (booktools/assets.py). Needs Node.js.
 SITE_STAMP := site/node_modules/.installed
 $(SITE_STAMP): site/package.json site/package-lock.json
 	npm ci --prefix site --no-audit --no-fund --ignore-scripts --loglevel=error
@@ -39,9 +39,9 @@ $(COLAB_STAMP): $(STAMP) tests/colab-preinstalled.txt
 	touch $(COLAB_STAMP)
 
 # Re-executes only the chapters whose code, library, profile or data changed (see
-# tools/build.py), and prints which ran and for how long.
+# booktools/build.py), and prints which ran and for how long.
 book: $(STAMP) $(SITE_STAMP)
-	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/python -m tools.build
+	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/python -m booktools.build
 
 # ruff first: an unused import or an overlong line fails in a second, before any training.
 # Then the quick-profile site, which tests/test_site.py opens in headless Chromium: every page of
@@ -65,7 +65,7 @@ PYTEST = @mkdir -p _build && : > $(PROGRESS_LOG); \
 	$(BIN)/python -m pytest -n 2 --dist loadgroup --durations=10
 test: $(STAMP) $(SITE_STAMP)
 	$(BIN)/ruff check .
-	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 $(BIN)/python -m tools.build \
+	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 $(BIN)/python -m booktools.build \
 		--out $(TEST_SITE) --exercises
 	$(PYTEST) -m "not slow" tests --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900 $(NOTEBOOKS); status=$$?; kill $$tail; exit $$status
@@ -79,7 +79,7 @@ test-slow: $(STAMP) $(COLAB_STAMP)
 
 # The exercise and solution editions Colab opens, written from book/ (never edit them by hand).
 editions: $(STAMP)
-	$(BIN)/python -m tools.editions
+	$(BIN)/python -m booktools.editions
 
 # Every benchmark in full, each against its plain baseline in the same run (a few minutes).
 benchmarks: $(STAMP)
@@ -88,7 +88,7 @@ benchmarks: $(STAMP)
 # Re-execute chapters with your parameters, e.g. make instructor ARGS="--out runs/dry --profile
 # quick 01 03" (see book/instructor.ipynb, or add ARGS="--help").
 instructor: $(STAMP)
-	$(BIN)/python -m tools.instructor run $(ARGS)
+	$(BIN)/python -m booktools.instructor run $(ARGS)
 
 clean:
 	rm -rf _build

@@ -28,7 +28,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from course_utils import interactive, models  # noqa: E402
-from tools import assets as site  # noqa: E402
+from booktools import assets as site  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # Debian's Chromium (what the tests use), else another Chromium or Chrome on the PATH.

@@ -11,10 +11,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))  # the sibling scripts, run as modules
+sys.path.insert(1, str(Path(__file__).parents[1]))  # booktools/, which is not installed
 
 import browser  # noqa: E402
 import faces_pipeline  # noqa: E402
-from tools.build import describe_machine  # noqa: E402
+from booktools.build import describe_machine  # noqa: E402
 import latent_grid  # noqa: E402
 import training  # noqa: E402
 

@@ -2,7 +2,7 @@
 
 On the static site an ipywidgets slider is a picture of a slider, so the decoder is exported
 to ONNX and run in the reader's browser by ONNX Runtime Web, served by the site
-(``tools.assets``); ``site/static/explorers.js`` draws the explorers. Their cells are tagged
+(``booktools.assets``); ``site/static/explorers.js`` draws the explorers. Their cells are tagged
 ``site-only``: in Jupyter and Colab the notebook's own widgets do this job.
 """
 

@@ -257,7 +257,7 @@ def _png_with_description(fig):
 def describe_figures_in_notebook():
     """Have each figure's PNG carry its titles (describe): the site's alt text.
 
-    The site (tools.sphinx_site) reads the description back from the PNG; in a plain Python
+    The site (booktools.sphinx_site) reads the description back from the PNG; in a plain Python
     process this does nothing.
     """
     try:

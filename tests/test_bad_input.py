@@ -34,7 +34,7 @@ from keras import layers
 from PIL import Image
 
 from course_utils import cache, chapter
-from tools import editions, instructor
+from booktools import editions, instructor
 from course_utils.data import celeba, datasets
 
 ROOT = Path(__file__).resolve().parents[1]

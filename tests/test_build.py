@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tools import build
+from booktools import build
 
 jupyter_cache = pytest.importorskip("jupyter_cache")
 
@@ -24,7 +24,7 @@ def test_dependencies_follow_imports_through_the_package(tmp_path):
     # recipes imports models and cache; importing a submodule runs the package's __init__
     assert {"course_utils/recipes.py", "course_utils/models.py", "course_utils/cache.py",
             "course_utils/__init__.py"} <= names
-    assert "tools/build.py" not in names
+    assert "booktools/build.py" not in names
 
 
 def test_every_chapter_depends_on_the_settings_it_reads():
@@ -198,7 +198,7 @@ def test_a_fresh_clone_orders_the_pages_by_the_cold_builds_record(tmp_path):
 
 
 def test_missing_site_scripts_are_named_with_the_fix(tmp_path):
-    from tools import assets as site
+    from booktools import assets as site
 
     with pytest.raises(site.SiteError, match=r"onnxruntime-web/dist/ort\.wasm\.min\.js is missing "
                                              r".*npm ci --prefix site"):
@@ -207,7 +207,7 @@ def test_missing_site_scripts_are_named_with_the_fix(tmp_path):
 
 
 def test_the_site_scripts_are_copied_from_the_pinned_packages(tmp_path):
-    from tools import assets as site
+    from booktools import assets as site
 
     modules = tmp_path / "node_modules"
     for source in site.VENDOR.values():
@@ -219,7 +219,7 @@ def test_the_site_scripts_are_copied_from_the_pinned_packages(tmp_path):
 
 
 def test_the_instructor_page_is_keyed_by_the_library_it_runs_as_a_command(monkeypatch):
-    """The page runs `python -m tools.instructor`, which no import of the page shows."""
+    """The page runs `python -m booktools.instructor`, which no import of the page shows."""
     page = build.ROOT / "book" / "instructor.ipynb"
     before = build.key(page)
     real = build.Path.read_bytes

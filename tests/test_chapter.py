@@ -9,7 +9,7 @@ import papermill
 import pytest
 
 from course_utils import chapter, settings
-from tools import build
+from booktools import build
 from course_utils.settings import ParameterError, integer
 
 ROOT = Path(__file__).resolve().parents[1]

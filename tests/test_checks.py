@@ -10,7 +10,7 @@ import tensorflow as tf
 from keras import layers, ops
 
 from course_utils import checks, latent, models
-from tools import editions
+from booktools import editions
 from course_utils import arithmetic
 from course_utils.kl import kl_closed_form, kl_sampled
 

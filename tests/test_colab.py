@@ -41,7 +41,7 @@ def build_wheel(home):
 
 
 def test_colab_installs_the_library_the_chapters_import_and_no_build_tool(tmp_path):
-    """The wheel holds course_utils alone: build, editions, instructor and site stay in tools/."""
+    """The wheel holds course_utils alone: the build tools stay in booktools/."""
     with zipfile.ZipFile(build_wheel(tmp_path)) as archive:
         names = archive.namelist()
     packages = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(

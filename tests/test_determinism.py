@@ -13,7 +13,7 @@ import json
 import pytest
 
 from course_utils import cache, settings
-from tools import instructor
+from booktools import instructor
 
 CHAPTERS = ["01_autoencoder", "03_vae", "05_faces"]
 SMALL = {"N_TRAIN": 1_000, "N_TEST": 100, "05_faces:N_TRAIN": 64, "05_faces:N_TEST": 32,

@@ -7,7 +7,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import build, editions
+from booktools import build, editions
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = [path.stem for path in editions.chapters()]

@@ -56,7 +56,7 @@ def code_of(path):
 def test_chapter_6_edits_the_attribute_its_measurement_chooses():
     """No attribute is fixed in the code: None means the run's highest AUC the judge can check."""
     from course_utils import settings
-    from tools import instructor
+    from booktools import instructor
 
     assert instructor.cell_defaults("06_latent_arithmetic")["ATTRIBUTE"] is None
     rule = settings.CHAPTERS["06_latent_arithmetic"]["ATTRIBUTE"]

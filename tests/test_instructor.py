@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from course_utils import settings
-from tools import instructor
-from tools.instructor import InstructorError
+from booktools import instructor
+from booktools.instructor import InstructorError
 
 # --- Refused before anything runs ----------------------------------------------------------------
 
@@ -192,7 +192,7 @@ def test_force_replaces_the_runs_in_a_used_folder(tiny_book, tmp_path):
 def test_two_real_chapters_in_the_quick_profile(tmp_path):
     """The command as an instructor types it, on two chapters of the book, made small."""
     out = tmp_path / "dry-run"
-    command = [sys.executable, "-m", "tools.instructor", "run", "--out", str(out),
+    command = [sys.executable, "-m", "booktools.instructor", "run", "--out", str(out),
                "--profile", "quick", "appendix_data", "04",
                "-p", "N_TRAIN", "300", "-p", "N_TEST", "100", "-p", "04:N_MC", "1000",
                "-p", "appendix_data:N_FACES", "64"]

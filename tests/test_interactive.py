@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from course_utils import interactive, models
-from tools import editions
+from booktools import editions
 
 ort = pytest.importorskip("onnxruntime")
 

@@ -11,7 +11,7 @@ import papermill
 import pytest
 import yaml
 
-from tools import build
+from booktools import build
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "chapter_template.ipynb"

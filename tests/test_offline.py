@@ -10,7 +10,7 @@ import pytest
 from nbclient import NotebookClient
 from pytest_socket import SocketConnectBlockedError
 
-from tools import instructor
+from booktools import instructor
 
 ELSEWHERE = ("192.0.2.1", 80)  # TEST-NET-1: an address reserved for documentation
 CONNECT = f"import socket\nsocket.create_connection({ELSEWHERE!r}, timeout=5)"

@@ -1,7 +1,7 @@
 """The published site as a reader meets it: a quick-profile build, served on localhost, opened in
 headless Chromium (Debian's package, driven by Playwright), on a machine without internet.
 
-`make test` builds that site first (``python -m tools.build --out _build/test-site``, the
+`make test` builds that site first (``python -m booktools.build --out _build/test-site``, the
 quick profile, its executed notebooks cached between runs) and runs these tests on it. For every
 page: nothing requested from another host and no request failed, no console error, the math
 typeset (no raw TeX left), every image loaded, the chapter's Colab links pointing at its own
@@ -18,14 +18,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tools import build, editions, assets as site_files
+from booktools import build, editions, assets as site_files
 
 # COURSE_SITE_UNDER_TEST points the tests at another build, e.g. make book's _build/html.
 SITE = Path(os.environ.get("COURSE_SITE_UNDER_TEST")
             or build.ROOT / "_build" / "test-site" / "_build" / "html")
 SCREENSHOTS = build.ROOT / "_build" / "test-site" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package; .ci/run installs it
-BUILD_COMMAND = ("COURSE_PROFILE=quick .venv/bin/python -m tools.build "
+BUILD_COMMAND = ("COURSE_PROFILE=quick .venv/bin/python -m booktools.build "
                  "--out _build/test-site")
 
 pytestmark = pytest.mark.xdist_group("site")

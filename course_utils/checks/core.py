@@ -9,7 +9,7 @@ when it passes and the reference implementation when it does not, so later cells
 Only where the environment variable COURSE_CHECKS_MUST_PASS is 1 (``make test`` sets it for the
 book's notebooks, whose answer cells hold the solutions) a check that does not pass raises.
 The cells of an exercise, and the markers in its answer cell, are described in
-:mod:`tools.editions`, which cuts the answers to their stubs for the students.
+:mod:`booktools.editions`, which cuts the answers to their stubs for the students.
 """
 
 import functools

@@ -6,5 +6,5 @@ instructor    re-runs chapters with papermill, with an instructor's parameters
 assets        copies the site's own scripts (MathJax, ONNX Runtime Web) into the built site
 sphinx_site   the Sphinx extension the site's pages use (figure alt text, ...)
 
-Run them from the repository's root: ``.venv/bin/python -m tools.build``.
+Run them from the repository's root: ``.venv/bin/python -m booktools.build``.
 """

@@ -17,7 +17,7 @@ it measures the machine for the published page. With ``--exercises`` (make test'
 exercise editions run too, after the pages in the same pool, as a student's would; their runs
 are kept for the tests to check.
 
-    python -m tools.build        (what `make book` runs)
+    python -m booktools.build        (what `make book` runs)
 """
 
 import argparse
@@ -40,7 +40,7 @@ import yaml
 
 # Where MUST_PASS is 1 a failing check raises; the exercise editions run without it.
 from course_utils.chapter import MUST_PASS
-from tools import assets
+from booktools import assets
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "course_utils"
@@ -56,7 +56,7 @@ RUNS = "exercise-runs"  # where, in the build folder, their runs are kept
 READS = {"book/appendix_benchmarks.ipynb": ["benchmarks"],
          "book/intro.ipynb": ["benchmarks/results", "_toc.yml"],  # the cold build, the chapters
          # runs the instructor's command (all of the library), on chapters 3 and 4
-         "book/instructor.ipynb": ["course_utils", "tools/instructor.py", "tools/build.py",
+         "book/instructor.ipynb": ["course_utils", "booktools/instructor.py", "booktools/build.py",
                                    "book/03_vae.ipynb",
                                    "book/04_kl_divergence.ipynb"]}
 # Pages that time the machine: in the full profile (the published numbers) they run alone, after

@@ -8,7 +8,7 @@ files the site serves into ``_build/site_static/vendor``, one of the site's stat
 manager, nor the require.js it needs: the site shows no ipywidgets (``nb_ipywidgets_js`` in
 _config.yml), the explorers take their place.
 
-    python -m tools.assets        (copy them; make book does it before every build)
+    python -m booktools.assets        (copy them; make book does it before every build)
 """
 
 import contextlib

@@ -1,10 +1,10 @@
 """Re-execute chapters with an instructor's parameters, in batch, and summarise what they measured.
 
-    python -m tools.instructor run --out runs/monday            every chapter, full profile
-    python -m tools.instructor run --out runs/dry --profile quick 01 03
-    python -m tools.instructor run --out runs/gpu -p EPOCHS 20 -p 03:BETA 2
-    python -m tools.instructor run --out runs/beta --sweep 03:BETA=0.5,1,2
-    python -m tools.instructor run --out runs/students --edition exercises 03
+    python -m booktools.instructor run --out runs/monday            every chapter, full profile
+    python -m booktools.instructor run --out runs/dry --profile quick 01 03
+    python -m booktools.instructor run --out runs/gpu -p EPOCHS 20 -p 03:BETA 2
+    python -m booktools.instructor run --out runs/beta --sweep 03:BETA=0.5,1,2
+    python -m booktools.instructor run --out runs/students --edition exercises 03
 
 Every chapter runs through papermill into the output folder (never into ``book/``). Before
 anything runs, every chapter name, parameter name and value is checked: the names against the
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from course_utils import settings
-from tools import build
+from booktools import build
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
@@ -445,7 +445,7 @@ def _relative_spread(values):
 def main(argv=None, say=print):
     """Parse the command line, check everything, run, summarise; return the exit status."""
     parser = argparse.ArgumentParser(
-        prog="python -m tools.instructor",
+        prog="python -m booktools.instructor",
         description="Re-execute the book's chapters with your parameters and summarise them.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute chapters into a new folder")

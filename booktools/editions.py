@@ -1,8 +1,8 @@
 """The chapters' editions for Colab, and the library's taught code, generated from book/.
 
-    python -m tools.editions            write every edition and course_utils/taught.py
+    python -m booktools.editions            write every edition and course_utils/taught.py
                                         (``make editions``)
-    python -m tools.editions --check    say which of them are stale; exit 1 if any
+    python -m booktools.editions --check    say which of them are stale; exit 1 if any
 
 The book's chapters are written in MyST for Jupyter Book; Colab renders plain Markdown only. Each
 chapter gets two notebooks under ``editions/``:
@@ -495,7 +495,7 @@ def _glue_patterns(cells):
 
 def main(argv=None):
     """Write the editions, or with --check report the stale ones; exit 1 on a problem."""
-    parser = argparse.ArgumentParser(prog="python -m tools.editions",
+    parser = argparse.ArgumentParser(prog="python -m booktools.editions",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if an edition or taught.py differs from the "
