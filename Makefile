@@ -53,7 +53,7 @@ book: $(STAMP) $(SITE_STAMP)
 # blank, kept in _build/test-site/_build/exercise-runs and keyed the same way, for
 # tests/test_editions.py to check (in a Colab-like environment, tests/test_colab.py, in make
 # test-slow). nbval runs the chapter template. -n 2 --dist loadgroup: tests run on both cores,
-# each notebook's cells together on one of them (tests/xdist_groups.py). Kernels started by tests
+# each notebook's cells together on one of them (tests/conftest.py). Kernels started by tests
 # hide their output, so the training progress lines go to a log that tail shows. The tests marked
 # slow are left to make test-slow (pyproject.toml says which and why).
 NOTEBOOKS := templates

@@ -1,6 +1,6 @@
 """Train chapter 1's autoencoder the course's way and the plain way; compare, and rate the machine.
 
-The course's way is ``recipes.autoencoder``: the model cache's key and save, the progress line
+The course's way is ``trained.autoencoder``: the model cache's key and save, the progress line
 and chapter 1's settings around a ``fit``. The plain way is the seeds' ``model.fit`` on NumPy
 arrays with batch 100 and nothing else. Both train the same architecture on the same images
 from the same seed, one after the other, twice each (the faster run counts). The script prints
@@ -24,7 +24,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from course_utils import data, models, recipes  # noqa: E402
+from course_utils import data, models, trained  # noqa: E402
 
 BATCH = 100
 
@@ -39,6 +39,15 @@ def matmul_rate(n=2048, repeats=10):
     return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
+
+def _layers(model):
+    """Yield every layer inside model, those of nested models included (public API only)."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _layers(layer)
+
+
 def training_flops(model):
     """Return the FLOPs of one training step per image: three times the forward pass's.
 
@@ -46,7 +55,7 @@ def training_flops(model):
     about twice the forward one, once for the inputs' gradients and once for the weights'.
     """
     forward = 0
-    for layer in model._flatten_layers(include_self=False):
+    for layer in _layers(model):
         kind = type(layer).__name__
         if kind in ("Conv2D", "Conv2DTranspose"):
             kernel = int(np.prod(layer.kernel_size))
@@ -85,7 +94,7 @@ def run(size="full"):
 
     def course():
         with tempfile.TemporaryDirectory() as folder:  # an empty model cache: it trains
-            recipes.autoencoder(x, x_test, recipes.data_id("fashion_mnist", used, n, 0), epochs,
+            trained.autoencoder(x, x_test, trained.data_key("fashion_mnist", used, n, 0), epochs,
                                 batch_size=BATCH, cache_dir=folder, verbose=True)
 
     plain(n // 4, 1)  # warm up TensorFlow's kernels once, on a quarter: uncounted

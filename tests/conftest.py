@@ -26,8 +26,17 @@ def pytest_configure(config):
     _quiet.import_tensorflow_quietly()
 
 
-# Each notebook's cells together on one worker (tests/xdist_groups.py).
-pytest_plugins = ["xdist_groups"]
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """Keep each notebook's cells together on one worker when the tests run in parallel.
+
+    ``pytest -n 2 --dist loadgroup`` spreads the tests over the cores one by one; a notebook's
+    cells run in one kernel, in order, so nbval's items of one notebook form one group (xdist
+    reads the group before it distributes, hence tryfirst).
+    """
+    for item in items:
+        if ".ipynb::" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
 @pytest.fixture(autouse=True)

@@ -22,10 +22,19 @@ def _onnx_outputs(onnx_bytes, z):
     return session.run(None, {"z": z})[0]
 
 
+
+def _layers(model):
+    """Yield every layer inside model, those of nested models included (public API only)."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from _layers(layer)
+
+
 def _with_moved_batch_norm(decoder, seed=0):
     """Give every batch norm layer non-trivial statistics, so that the export must keep them."""
     rng = np.random.default_rng(seed)
-    for layer in decoder._flatten_layers(include_self=False):
+    for layer in _layers(decoder):
         if isinstance(layer, keras.layers.BatchNormalization):
             n = layer.moving_mean.shape[0]
             layer.moving_mean.assign(rng.normal(0, 0.5, n).astype("float32"))
