@@ -65,11 +65,16 @@ import re
 import sys
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 EDITIONS = ROOT / "editions"
 KINDS = ("exercises", "solutions")
-REPOSITORY = "latent-spaces/latent-spaces"  # on GitHub; _config.yml's repository.url
+# owner/name on GitHub, from the one place that names it (the notebooks' install cell repeats
+# it, since Colab has nothing installed to read it from; tests/test_notebooks.py compares them)
+REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"].removeprefix(
+    "https://github.com/")
 BRANCH = "main"
 SITE = f"https://{REPOSITORY.split('/')[0]}.github.io/{REPOSITORY.split('/')[1]}"
 COLAB = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}"
