@@ -79,7 +79,7 @@ def run(size="full"):
         vae = models.build_faces_vae()
         vae.compile(optimizer=keras.optimizers.Adam(1e-3))
         steps = math.ceil(n_train / BATCH)
-        # shuffle=False: the stream shuffles itself, as in recipes.
+        # shuffle=False: the stream shuffles itself, as in course_utils.trained.
         vae.fit(train.repeat(), steps_per_epoch=5, epochs=1, shuffle=False, verbose=0)  # warm up
         start = time.perf_counter()
         vae.fit(train.repeat(), steps_per_epoch=steps, epochs=1, shuffle=False, verbose=0)

@@ -2,7 +2,7 @@
 
 Classic course notebooks fill a latent-space figure with a double loop of
 ``decoder.predict(point[None])``; each call builds a dataset, runs callbacks and syncs, so
-the figure pays that set-up 225 times. ``course_utils.latent.decode_grid`` makes one call.
+the figure pays that set-up 225 times. ``course_utils.latent.decode`` makes one call.
 
 Run from the repository root:  .venv/bin/python benchmarks/latent_grid.py
 """
@@ -16,7 +16,7 @@ _quiet.import_tensorflow_quietly()  # before Keras, so no start-up log noise
 import keras
 import numpy as np
 
-from course_utils.latent import decode_grid, normal_grid
+from course_utils.latent import decode, normal_grid
 from course_utils.models import build_decoder
 
 SIZES = {"full": 15, "quick": 15, "tiny": 8}  # points per side: the chapters' grid is 15x15
@@ -42,9 +42,9 @@ def run(size="full"):
     decoder = build_decoder()
     points = normal_grid(n)
     # Warm both paths once so neither time includes building the graph.
-    decode_grid(decoder, points[:1, :1])
+    decode(decoder, points[:1, :1])
     decoder.predict(points[0, :1], verbose=0)
-    batched, t_batched = timed(decode_grid, decoder, points)
+    batched, t_batched = timed(decode, decoder, points)
     looped, t_looped = timed(per_point, decoder, points)
     assert batched.shape == looped.shape == (n, n, 32, 32, 1), (batched.shape, looped.shape)
     return {"points": n * n, "batched_s": t_batched, "looped_s": t_looped,

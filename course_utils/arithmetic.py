@@ -1,7 +1,7 @@
 """Latent arithmetic measured: an attribute vector added to many faces, judged by a classifier.
 
 Chapter 6 decodes faces' codes plus an attribute vector; a CNN trained on the labelled faces
-(``recipes.attribute_classifier``), once it passes its test on held-out faces, judges whether
+(``trained.attribute_classifier``), once it passes its test on held-out faces, judges whether
 the attribute turned on and what else changed. Chapter 5 weighs what an attribute is worth to
 the code against its price.
 """
@@ -82,11 +82,11 @@ def measure_arithmetic(classifier, decoder, z, labels, names, attribute, vector,
         raise ValueError(f"No face has {attribute} {'off' if target else 'on'}; nothing to "
                          "measure.")
     z, labels = np.asarray(z)[chosen], labels[chosen]
-    reconstructed = predict_attributes(classifier, latent.decode_grid(decoder, z))
+    reconstructed = predict_attributes(classifier, latent.decode(decoder, z))
     verdicts = {"reconstruction": reconstructed}
     for s in strengths:
         verdicts[f"{s:+g} x vector"] = predict_attributes(
-            classifier, latent.decode_grid(decoder, z + s * np.asarray(vector)))
+            classifier, latent.decode(decoder, z + s * np.asarray(vector)))
     columns = {name: np.asarray(flip_rates(labels if name == "reconstruction" else reconstructed,
                                            after, k, target), np.float64)
                for name, after in verdicts.items()}

@@ -183,7 +183,7 @@ def show_source(*objects):
     display(Markdown(f"```python\n{source}```"))
 
 
-def grade(value, scale):
+def word_for(value, scale):
     """Return the word for value on a scale of (threshold, word) pairs, highest threshold first.
 
     The first pair whose threshold value reaches is chosen; a threshold of None catches the rest.

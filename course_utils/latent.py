@@ -64,7 +64,7 @@ def _grid(x_values, y_values, base, dims):
     return points
 
 
-def decode_grid(decoder, points, batch_size=2048):
+def decode(decoder, points, batch_size=2048):
     """Decode an (..., d) array of latent points in batched calls to (..., H, W, C).
 
     Batched, never one call per point: a per-point ``predict`` pays Keras's set-up cost each
@@ -80,7 +80,7 @@ def decode_grid(decoder, points, batch_size=2048):
 def sample_prior(decoder, n, seed=0):
     """Return n images decoded from points drawn from the prior N(0, I), in one batched call."""
     z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
-    return decode_grid(decoder, z.astype("float32"))
+    return decode(decoder, z.astype("float32"))
 
 
 def attribute_vector(z_mean, labels):

@@ -132,7 +132,7 @@ def line_test(z_ref, z_held, labels, decoder, judge, threshold, n_pairs=200, n_s
     points = points[:, 1:-1]
     flat = points.reshape(-1, points.shape[-1])
     gaps = in_gap(z_ref, flat, threshold).reshape(points.shape[:2])
-    atypical = judge.atypicality(latent.decode_grid(decoder, flat)).reshape(points.shape[:2])
+    atypical = judge.atypicality(latent.decode(decoder, flat)).reshape(points.shape[:2])
     return {"crossing": gaps.any(axis=1),
             "line_gap_share": float(gaps.mean()),
             "lines_crossing": float(gaps.any(axis=1).mean()),
@@ -158,7 +158,7 @@ def limitations(decoder, judge, z_ref, z_held, y_held, x_held, reconstructions, 
     table = normality(z_held)
     threshold = gap_threshold(z_ref, z_held, quantile)
     gaps = in_gap(z_ref, points, threshold)
-    samples = latent.decode_grid(decoder, points)
+    samples = latent.decode(decoder, points)
     # "Realistic": no more atypical to the judge than almost all reconstructions of real images.
     on_data, sampled = judge.atypicality(reconstructions), judge.atypicality(samples)
     cut = np.quantile(on_data, quantile) if realistic_cut is None else realistic_cut

@@ -1,10 +1,10 @@
-"""The book's training recipes: every model of the chapters, trained once, then loaded.
+"""Every model of the book, trained once, then loaded: ``trained.vae(...)``, ``trained.judge(...)``.
 
 A chapter teaches a model by building, compiling and fitting it in its own cells; a later
-chapter that needs the same model calls the recipe here, which does exactly what the teaching
+chapter that needs the same model calls the function here, which does exactly what the teaching
 chapter did (same seed, builder, optimizer and fit) and therefore finds the teaching chapter's
 model in the cache (:mod:`course_utils.cache`), or trains the same one. Defaults are the
-book's parameters. Under several GPUs the recipes mirror the model (:mod:`.distribute`).
+book's parameters. Under several GPUs these mirror the model (:mod:`.distribute`).
 """
 
 import inspect
@@ -17,16 +17,16 @@ from course_utils import cache, distribute, models, realism
 from course_utils.progress import Progress
 from course_utils.data import celeba
 
-# The book's defaults, from the chapters' parameters cells (tests/test_recipes.py compares them).
+# The book's defaults, from the chapters' parameters cells (tests/test_trained.py compares them).
 SEED = 42
 BATCH_SIZE = 128  # chapter 1's
 LEARNING_RATE = 0.001  # Adam's step size for every Fashion-MNIST model of the course
 FACES = {"LATENT_DIM": 200, "BETA": 0.2, "BATCH_SIZE": 32, "LEARNING_RATE": 0.001}  # chapter 5's
 
 
-def data_id(name, used, n_train, seed):
+def data_key(name, loaded, n_train, seed):
     """Return what identifies a training set in a cache key: dataset, source, size, seed."""
-    return {"dataset": name, "used": used, "n_train": int(n_train), "seed": int(seed)}
+    return {"dataset": name, "loaded": loaded, "n_train": int(n_train), "seed": int(seed)}
 
 
 def _progress_arguments(verbose, images):
@@ -60,7 +60,7 @@ def autoencoder(x_train, x_val, data, epochs, batch_size=BATCH_SIZE, latent_dim=
     """Return (autoencoder, encoder, decoder, history): chapter 1's, trained with BCE and Adam.
 
     ``x_train`` and ``x_val`` are 32x32x1 model inputs (floats in [0, 1]); ``data`` is
-    :func:`data_id` of x_train. Chapters 2 and 3 call this with chapter 1's settings.
+    :func:`data_key` of x_train. Chapters 2 and 3 call this with chapter 1's settings.
     """
     return _autoencoder("conv_autoencoder", models.build_autoencoder, latent_dim, x_train, x_val,
                         data, epochs, batch_size, seed, cache_dir, verbose)
@@ -86,7 +86,7 @@ def _autoencoder(name, builder, latent_dim, x_train, x_val, data, epochs, batch_
                          batch_size=batch_size, **_progress_arguments(verbose, len(x_train)))
 
     model, history = _load_or_train(name, build, fit, seed, cache_dir, data=data, epochs=epochs,
-                                    batch_size=batch_size)
+                                    batch_size=batch_size, validation=len(x_val))
     return model, model.get_layer("encoder"), model.get_layer("decoder"), history
 
 
@@ -112,7 +112,7 @@ def vae(x_train, x_val, data, epochs, latent_dim=2, beta=1.0, dense=False, batch
                          batch_size=batch_size, **_progress_arguments(verbose, len(x_train)))
 
     return _load_or_train("dense_vae" if dense else "vae", build, fit, seed, cache_dir, data=data,
-                          epochs=epochs, batch_size=batch_size)
+                          epochs=epochs, batch_size=batch_size, validation=len(x_val))
 
 
 def judge(x_train, y_train, data, epochs, batch_size=BATCH_SIZE, seed=SEED, cache_dir=None,
@@ -147,7 +147,7 @@ def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], bet
 
     Trains on the first n_train images of ROOT (file-name order), reshuffled every epoch, and
     validates on the next n_test (``celeba.load_celeba_split``). The key holds the folder's
-    identity (``celeba.split_id``), so chapter 6, with chapter 5's settings, finds its model.
+    identity (``celeba.data_key``), so chapter 6, with chapter 5's settings, finds its model.
     """
     def build(replicas):
         model = distribute.for_replicas(models.build_faces_vae(latent_dim, beta), replicas)
@@ -157,7 +157,7 @@ def faces_vae(root, n_train, n_test, epochs, latent_dim=FACES["LATENT_DIM"], bet
     def fit(model):
         return _fit_stream(model, root, n_train, n_test, epochs, batch_size, seed, verbose)
 
-    data = celeba.split_id(root, n_train, n_test)
+    data = celeba.data_key(root, n_train, n_test)
     return _load_or_train("faces_vae", build, fit, seed, cache_dir, data=data, epochs=epochs,
                           batch_size=batch_size)
 
@@ -182,6 +182,6 @@ def attribute_classifier(root, attributes, n_train, n_test, epochs, batch_size=6
         return _fit_stream(model, root, n_train, n_test, epochs, batch_size, seed, verbose,
                            attributes)
 
-    data = {**celeba.split_id(root, n_train, n_test), "attributes": attributes}
+    data = {**celeba.data_key(root, n_train, n_test), "attributes": attributes}
     return _load_or_train("attribute_classifier", build, fit, seed, cache_dir, data=data,
                           epochs=epochs, batch_size=batch_size)

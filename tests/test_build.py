@@ -19,10 +19,10 @@ def _notebook(path, code):
 
 
 def test_dependencies_follow_imports_through_the_package(tmp_path):
-    nb = _notebook(tmp_path / "a.ipynb", "from course_utils import recipes\n")
+    nb = _notebook(tmp_path / "a.ipynb", "from course_utils import trained\n")
     names = {str(p.relative_to(build.ROOT)) for p in build.dependencies(nb)}
-    # recipes imports models and cache; importing a submodule runs the package's __init__
-    assert {"course_utils/recipes.py", "course_utils/models.py", "course_utils/cache.py",
+    # trained imports models and cache; importing a submodule runs the package's __init__
+    assert {"course_utils/trained.py", "course_utils/models.py", "course_utils/cache.py",
             "course_utils/__init__.py"} <= names
     assert "booktools/build.py" not in names
 

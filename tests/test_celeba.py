@@ -403,7 +403,7 @@ def test_resolve_writes_the_stand_in_into_the_cache_once(monkeypatch, tmp_path):
     root = celeba.resolve_celeba_dir(None, n_standin=30, seed=2, cache_dir=tmp_path)
     assert root == tmp_path / "data" / "celeba-standin-n30-seed2"
     assert celeba.standin_parameters(root)["n"] == 30
-    assert celeba.split_id(root, 20, 10)["n_files"] == 30
+    assert celeba.data_key(root, 20, 10)["n_files"] == 30
     stamp = (root / celeba.CSV_NAME).stat().st_mtime_ns
     assert celeba.resolve_celeba_dir(None, n_standin=30, seed=2, cache_dir=tmp_path) == root
     assert (root / celeba.CSV_NAME).stat().st_mtime_ns == stamp
@@ -431,13 +431,13 @@ def test_resolve_checks_a_given_folder(standin, monkeypatch, tmp_path):
 
 
 def test_split_id_follows_the_data_not_the_path(standin, copy):
-    first = celeba.split_id(standin, 30, 10)
-    assert first == celeba.split_id(copy, 30, 10) != celeba.split_id(copy, 20, 10)
+    first = celeba.data_key(standin, 30, 10)
+    assert first == celeba.data_key(copy, 30, 10) != celeba.data_key(copy, 20, 10)
     assert first["n_files"] == N and first["standin"]["seed"] == SEED
     (copy / celeba.MARKER_NAME).unlink()  # now it looks like a user's folder
     csv_path = copy / celeba.CSV_NAME
     csv_path.write_text(csv_path.read_text().replace("000001.jpg,", "000001.jpg, ", 1))
-    second = celeba.split_id(copy, 30, 10)
+    second = celeba.data_key(copy, 30, 10)
     assert second["standin"] is None and second["csv_sha256"] != first["csv_sha256"]
 
 

@@ -1,6 +1,6 @@
 """Claims follow measurements: every word a chapter chooses from a number can come out either way.
 
-The chapters glue words, never sentences, into fixed prose: ``chapter.grade(value, scale)`` picks
+The chapters glue words, never sentences, into fixed prose: ``chapter.word_for(value, scale)`` picks
 one from a scale, or a conditional expression picks one of two. This module finds every such
 choice in the book's code and checks that each word of it is reachable and that the words
 differ, so a sentence can say what the run measured whichever way it went.
@@ -27,7 +27,7 @@ def code(path):
 
 
 def grade_scales(tree):
-    """Return the literal scales of every chapter.grade(...) call in a tree."""
+    """Return the literal scales of every chapter.word_for(...) call in a tree."""
     scales = []
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
@@ -100,8 +100,8 @@ def test_every_word_of_every_scale_can_be_chosen(name):
         assert thresholds == sorted(thresholds, reverse=True), f"{name}: {scale} not descending"
         # Each word comes out at its threshold, the last one below all of them.
         for threshold, word in scale[:-1]:
-            assert chapter.grade(threshold, scale) == word
-        assert chapter.grade(-math.inf, scale) == scale[-1][1]
+            assert chapter.word_for(threshold, scale) == word
+        assert chapter.word_for(-math.inf, scale) == scale[-1][1]
 
 
 @pytest.mark.parametrize("name", [p.stem for p in CHAPTERS])

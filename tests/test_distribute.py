@@ -1,4 +1,4 @@
-"""The recipes' VAE under tf.distribute: two CPU replicas train exactly like one device.
+"""course_utils.trained's VAE under tf.distribute: two CPU replicas train exactly like one device.
 
 Two steps: a batch of 8 split 4 + 4, then the last 7 images split 4 + 3, where dividing each
 replica's mean loss by the number of replicas would already be wrong.
@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent("""
         keras.utils.set_random_seed(0)
         with strategy.scope():
             vae = models.build_dense_vae(latent_dim=2)
-            if exact:  # what the recipes train: the VAE made exact across replicas
+            if exact:  # what course_utils.trained trains: the VAE made exact across replicas
                 vae = distribute.for_replicas(vae, strategy.num_replicas_in_sync)
             # Every replica draws the noise one device draws for the first images of a batch, so
             # the noise differs for the rest; a variance of e^-40 puts it far below float32
@@ -78,8 +78,8 @@ def test_two_replicas_give_the_single_device_losses_and_updates(tmp_path):
         # A wrong loss scale would make the mirrored update twice the single one.
         np.testing.assert_allclose(mirrored, single, rtol=1e-4,
                                    atol=1e-5 * np.abs(single).max())
-    # The chapters' plain VAE, mirrored as it is, steps about twice as far: why the recipes
-    # swap in distribute's replica-exact train_step.
+    # The chapters' plain VAE, mirrored as it is, steps about twice as far: why trained.py
+    # swaps in distribute's replica-exact train_step.
     plain = sum(np.abs(result[f"update_plain_{i}"]).sum() for i in range(n))
     exact = sum(np.abs(result[f"update_2_{i}"]).sum() for i in range(n))
     assert plain > 1.5 * exact

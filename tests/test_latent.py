@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from course_utils.latent import (add_vector, attribute_vector, box_grid, decode_grid, encode,
+from course_utils.latent import (add_vector, attribute_vector, box_grid, decode, encode,
                                  encode_dataset, interpolate, normal_grid, project_out,
                                  sample_prior, sample_uniform_box, slerp)
 
@@ -91,7 +91,7 @@ def test_box_grid_spans_the_box_edges_included():
 def test_decode_grid_makes_one_call_and_keeps_the_layout():
     decoder = CountingDecoder()
     grid = normal_grid(n=6)
-    images = decode_grid(decoder, grid)
+    images = decode(decoder, grid)
     assert decoder.calls == 1
     assert images.shape == (6, 6, 4, 3, 1)
     np.testing.assert_allclose(images[2, 5, 0, 0, 0], grid[2, 5].sum(), rtol=1e-6)
@@ -101,7 +101,7 @@ def test_decode_grid_with_a_keras_decoder():
     z = keras.Input((2,))
     decoder = keras.Model(z, keras.layers.Reshape((2, 2, 1))(keras.layers.Dense(4)(z)))
     grid = box_grid([0, 0], [1, 1], n=3)
-    images = decode_grid(decoder, grid)
+    images = decode(decoder, grid)
     assert images.shape == (3, 3, 2, 2, 1)
     np.testing.assert_allclose(images[1, 2], decoder.predict(grid[1, 2][None], verbose=0)[0],
                                rtol=1e-5, atol=1e-6)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils import data, realism, recipes
+from course_utils import data, realism, trained
 
 
 def images(n=60, seed=0):
@@ -53,7 +53,7 @@ def test_the_judge_pads_smaller_images_and_refuses_larger_ones():
 def test_a_trained_judge_tells_real_images_from_noise_and_blends(tmp_path):
     (x, y), (xt, yt), used = data.load_split("fashion_mnist", "synthetic", 3000, 500, seed=0)
     x32, xt32 = data.to_model_input(x, pad_to=32), data.to_model_input(xt, pad_to=32)
-    model, _ = recipes.judge(x32, y, recipes.data_id("fashion_mnist", used, 3000, 0), 3,
+    model, _ = trained.judge(x32, y, trained.data_key("fashion_mnist", used, 3000, 0), 3,
                              cache_dir=tmp_path, verbose=0)
     judge = realism.Judge(model, x32[:1000])
     auc = realism.validate(judge, xt32, yt)

@@ -4,7 +4,7 @@ A chapter's code line "builds prose" when a string literal on it holds four or m
 words in a row. Not counted: comments, docstrings, and the text of figures and tables (titles,
 axis labels, legends, captions, column names), which is what a reader sees on a figure, not a
 sentence of the page. Sentences that depend on the run belong in the Markdown, with the numbers
-glued in; where the wording must follow the result, ``chapter.grade`` picks a short word.
+glued in; where the wording must follow the result, ``chapter.word_for`` picks a short word.
 """
 
 import ast
@@ -117,9 +117,9 @@ def test_the_counter_sees_sentences_and_skips_figures(tmp_path):
                                          (0.3, "backwards"), (0.75, "well")])
 def test_grade_picks_the_first_threshold_reached(value, word):
     scale = [(0.75, "well"), (0.6, "partly"), (0.5, "hardly"), (None, "backwards")]
-    assert chapter.grade(value, scale) == word
+    assert chapter.word_for(value, scale) == word
 
 
 def test_grade_needs_a_catch_all():
     with pytest.raises(ValueError, match="end the scale with"):
-        chapter.grade(0.1, [(0.5, "high")])
+        chapter.word_for(0.1, [(0.5, "high")])

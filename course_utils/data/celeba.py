@@ -480,7 +480,7 @@ def standin_parameters(root):
         return None
 
 
-def split_id(root, n_train, n_test):
+def data_key(root, n_train, n_test):
     """Return what identifies a training split of ROOT in a cache key.
 
     That is the CSV's hash, the image count, the stand-in's parameters when ROOT holds one, and

@@ -48,7 +48,7 @@ def class_names(name):
 
 
 def load(name, source="auto", seed=0):
-    """Load a dataset and return ``(splits, used)`` where used is "real" or "synthetic"."""
+    """Load a dataset and return ``(splits, loaded)`` where loaded is "real" or "synthetic"."""
     title, load_real = _spec(name)[:2]
     if source not in settings.SOURCES:
         raise ValueError(f"source must be one of {settings.SOURCES}; got {source!r}.")
@@ -168,18 +168,18 @@ def to_model_input(images, pad_to=None):
     return x[..., None]
 
 
-def describe(name, used, n_train, n_test, seed=0):
+def describe(name, loaded, n_train, n_test, seed=0):
     """Return the one-line statement of which data a run uses and how much."""
     title = _spec(name)[0]
-    origin = ("real, from keras.datasets" if used == "real"
+    origin = ("real, from keras.datasets" if loaded == "real"
               else f"procedural stand-in, seed {seed}; not the real {title}")
     return f"Data: {title} ({origin}): {n_train:,} training and {n_test:,} test images."
 
 
-def source_phrase(name, used):
+def source_phrase(name, loaded):
     """Return which data a run used, as a phrase for the prose: "the real Fashion-MNIST", ..."""
     title = _spec(name)[0]
-    return f"the real {title}" if used == "real" else f"the procedural stand-in for {title}"
+    return f"the real {title}" if loaded == "real" else f"the procedural stand-in for {title}"
 
 
 def _spec(name):
@@ -191,10 +191,10 @@ def _spec(name):
 
 def load_split(name, source, n_train, n_test, seed=0):
     """Load a dataset, keep seeded subsets of n_train and n_test; return them and its source."""
-    ((x_train, y_train), (x_test, y_test)), used = load(name, source, seed)
+    ((x_train, y_train), (x_test, y_test)), loaded = load(name, source, seed)
     train = subset(x_train, y_train, n_train, seed)
     test = subset(x_test, y_test, n_test, seed + 1)
-    return train, test, used
+    return train, test, loaded
 
 
 def nearest_centroid_accuracy(train, test):
