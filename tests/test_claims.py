@@ -26,12 +26,12 @@ def code(path):
     return "\n\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
-def grade_scales(tree):
+def word_scales(tree):
     """Return the literal scales of every chapter.word_for(...) call in a tree."""
     scales = []
     for node in ast.walk(tree):
         if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "grade" and len(node.args) == 2):
+                and node.func.attr == "word_for" and len(node.args) == 2):
             try:
                 scales.append(ast.literal_eval(node.args[1]))
             except ValueError:  # thresholds that are names of the run, e.g. cfg.LATENT_DIM
@@ -64,7 +64,7 @@ def comparisons(tree):
     return found
 
 
-CHOICES = {path.stem: (grade_scales(ast.parse(code(path))), word_choices(ast.parse(code(path))))
+CHOICES = {path.stem: (word_scales(ast.parse(code(path))), word_choices(ast.parse(code(path))))
            for path in CHAPTERS}
 COMPARISONS = {path.stem: comparisons(ast.parse(code(path))) for path in CHAPTERS}
 
