@@ -23,7 +23,7 @@ def conv_output_shape(height, width, filters):
 
 
 def build_dense_autoencoder(latent_dim=32, input_shape=(28, 28, 1)):
-    """Return (autoencoder, encoder, decoder): dense layers 784-128-64-latent_dim and back."""
+    """Return (autoencoder, encoder, decoder): dense layers pixels-128-64-latent_dim and back."""
     images = keras.Input(shape=input_shape, name="image")
     x = layers.Flatten()(images)  # 28x28x1 -> 784
     x = layers.Dense(128, activation="relu")(x)  # 784 -> 128
@@ -45,8 +45,8 @@ def build_dense_autoencoder(latent_dim=32, input_shape=(28, 28, 1)):
 def build_encoder(latent_dim=2, input_shape=(32, 32, 1), filters=(32, 64, 128)):
     """Return the convolutional encoder: an image down to latent_dim numbers."""
     images = keras.Input(shape=input_shape, name="image")
-    x = images
-    for n in filters:  # each halves height and width: 32x32x1 -> 16x16x32 -> 8x8x64 -> 4x4x128
+    x = images  # 32x32x1 for the defaults, which every shape comment follows
+    for n in filters:  # each halves height and width: -> 16x16x32 -> 8x8x64 -> 4x4x128
         x = layers.Conv2D(n, 3, strides=2, padding="same", activation="relu")(x)
     x = layers.Flatten()(x)  # 4x4x128 -> 2048
     z = layers.Dense(latent_dim, name="embedding")(x)  # 2048 -> 2
@@ -66,8 +66,9 @@ def build_decoder(latent_dim=2, output_shape=(32, 32, 1), filters=(32, 64, 128))
     x = layers.Reshape(start)(x)  # 2048 -> 4x4x128
     for n in reversed(filters):  # each doubles: 4x4x128 -> 8x8x128 -> 16x16x64 -> 32x32x32
         x = layers.Conv2DTranspose(n, 3, strides=2, padding="same", activation="relu")(x)
-    images = layers.Conv2D(channels, 3, padding="same", activation="sigmoid", name="image")(x)
-    return keras.Model(z, images, name="decoder")  # 32x32x32 -> 32x32x1
+    images = layers.Conv2D(channels, 3, padding="same", activation="sigmoid",
+                           name="image")(x)  # 32x32x32 -> 32x32x1
+    return keras.Model(z, images, name="decoder")
 
 
 # --- book/03_vae.ipynb ----------------------------------------------------------------------------
@@ -103,7 +104,8 @@ def build_vae_encoder(latent_dim=2, input_shape=(32, 32, 1), filters=(32, 64, 12
     """Return the VAE's encoder: an image to [z_mean, z_log_var] and a draw z from them."""
     images = keras.Input(shape=input_shape, name="image")
     x = images
-    for n in filters:  # chapter 1's convolutions: 32x32x1 -> 16x16x32 -> 8x8x64 -> 4x4x128
+    # chapter 1's convolutions (MNIST, two of them: 28x28x1 -> 14x14x32 -> 7x7x64)
+    for n in filters:  # 32x32x1 -> 16x16x32 -> 8x8x64 -> 4x4x128
         x = layers.Conv2D(n, 3, strides=2, padding="same", activation="relu")(x)
     x = layers.Flatten()(x)  # 4x4x128 -> 2048
     z_mean = layers.Dense(latent_dim, name="z_mean")(x)  # the centre of the cloud, mu

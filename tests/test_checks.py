@@ -271,21 +271,26 @@ def test_decoder_reference_passes(run):
     assert result is models.build_decoder and out.startswith("✓"), out
 
 
-def decoder_sequential(latent_dim):
-    """Right, written differently: Sequential, separate activation layers, no default."""
+def decoder_sequential(latent_dim=2, output_shape=(32, 32, 1), filters=(32, 64, 128)):
+    """Right, written differently: Sequential, separate activation layers."""
+    scale = 2 ** len(filters)
+    start = (output_shape[0] // scale, output_shape[1] // scale, filters[-1])
     return keras.Sequential([
         keras.Input((latent_dim,)),
-        layers.Dense(4 * 4 * 128, activation="relu"),
-        layers.Reshape((4, 4, 128)),
-        layers.Conv2DTranspose(128, 3, strides=2, padding="same"),
-        layers.ReLU(),
-        layers.Conv2DTranspose(64, 3, strides=2, padding="same"),
-        layers.ReLU(),
-        layers.Conv2DTranspose(32, 3, strides=2, padding="same"),
-        layers.ReLU(),
-        layers.Conv2D(1, 3, padding="same"),
+        layers.Dense(int(np.prod(start))),
+        layers.Reshape(start),
+        *[layer for n in filters[::-1] for layer in (
+            layers.Conv2DTranspose(n, 3, strides=2, padding="same"), layers.ReLU())],
+        layers.Conv2D(output_shape[-1], 3, padding="same"),
         layers.Activation("sigmoid"),
     ])
+
+
+def decoder_sequential_relu(latent_dim):
+    """decoder_sequential for the defaults, with a relu on its Dense layer."""
+    model = decoder_sequential(latent_dim, (32, 32, 1), (32, 64, 128))
+    model.layers[0].activation = keras.activations.relu
+    return model
 
 
 def test_decoder_written_differently_passes(run):
@@ -308,19 +313,29 @@ def decoder(latent_dim=2, start=(4, 4, 128), filters=(128, 64, 32), strides=2, p
 
 DECODER_MISTAKES = {
     "two upsamplings": (lambda latent_dim: decoder(latent_dim, filters=(128, 64)),
-                        "Conv2DTranspose(filters, 3, strides=2"),
+                        "Conv2DTranspose(n, 3, strides=2"),
     "strides=1": (lambda latent_dim: decoder(latent_dim, strides=1), "each with strides=2"),
     "padding=valid": (lambda latent_dim: decoder(latent_dim, padding="valid"), "padding='same'"),
-    "three channels": (lambda latent_dim: decoder(latent_dim, channels=3), "needs 1 channel"),
+    "three channels": (lambda latent_dim: decoder(latent_dim, channels=3),
+                       "the image's channels, 1 here"),
     "relu last": (lambda latent_dim: decoder(latent_dim, last="relu"), "needs a sigmoid"),
     "linear last": (lambda latent_dim: decoder(latent_dim, last=None), "needs a sigmoid"),
     "wrong reshape": (lambda latent_dim: decoder(latent_dim, start=(8, 8, 32), filters=(64, 32)),
-                      "reshape to 4x4x128"),
+                      "4x4x128 here"),
     "filters not reversed": (lambda latent_dim: decoder(latent_dim, filters=(32, 64, 128)),
-                             "reversed order"),
+                             "reversed(filters)"),
     "kernel 4": (lambda latent_dim: decoder(latent_dim, kernel=4), "kernel_size=3"),
     "latent_dim ignored": (lambda latent_dim: decoder(latent_dim, input_dim=2), "latent_dim=5"),
     "no parameter": (lambda: decoder(2), "TypeError"),
+    "no defaults": (lambda latent_dim, output_shape, filters: decoder(latent_dim),
+                    "Give output_shape and filters the defaults"),
+    "defaults only": (lambda latent_dim=2: decoder(latent_dim),
+                      "give build_decoder the parameters latent_dim, output_shape and filters"),
+    "shapes fixed": (lambda latent_dim=2, output_shape=(32, 32, 1), filters=(32, 64, 128):
+                     decoder(latent_dim), "must output images of shape (None, 28, 28, 1)"),
+    "relu on the Dense layer": (lambda latent_dim=2, output_shape=(32, 32, 1),
+                                filters=(32, 64, 128): decoder_sequential_relu(latent_dim),
+                                "no activation on the Dense layer"),
     "no Input": (lambda latent_dim: keras.Sequential([layers.Dense(2048)]), "keras.Input"),
     "a layer": (lambda latent_dim: layers.Dense(3), "return a keras.Model"),
 }

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from course_utils import models
 from course_utils.checks.core import (
-    _call, _check, _describe, _Hint, _kind, _not_done, _numbers, _show,
+    _call, _Caveat, _check, _describe, _Hint, _kind, _not_done, _numbers, _show,
 )
 
 _DRAWS = 20_000  # rows per statistical test: 6 standard errors stay far below any wrong answer
@@ -23,6 +23,9 @@ _FULL_SHAPE = "draw eps with the full shape of z_mean, keras.random.normal(ops.s
         "model.")
 def check_sampling(layer_class):
     """Check a Sampling layer class: shape, mean, variance, noise and gradients."""
+    if layer_class is models.Sampling:
+        raise _Caveat("this is the course's Sampling, which the last failed check put in place of "
+                      "yours: run the cell with your class, then this one again.")
     if isinstance(layer_class, keras.layers.Layer):
         raise _Hint("Pass the class itself (Sampling), not an instance (Sampling()).")
     if not (isinstance(layer_class, type) and issubclass(layer_class, keras.layers.Layer)):
@@ -129,14 +132,15 @@ _DECODER_PARAMS = 246_273  # Dense 6,144 + Conv2DTranspose 147,584 + 73,792 + 18
 
 @_check("build_decoder", models.build_decoder, "a Model from (None, 2) to (None, 32, 32, 1) "
         "through 4x4x128 → 8x8x128 → 16x16x64 → 32x32x32 → 32x32x1, sigmoid pixels in [0, 1] and "
-        f"{_DECODER_PARAMS:,} parameters, like the reference.")
+        f"{_DECODER_PARAMS:,} parameters, like the reference; with the course's weights it draws "
+        "the course's images, for these defaults, MNIST's 28x28 digits and a 16x16 colour image.")
 def check_decoder(fn):
-    """Check build_decoder(latent_dim=2) against the reference decoder, the encoder's mirror."""
+    """Check build_decoder(latent_dim, output_shape, filters) against the course's, for 3 shapes."""
     model = _build(fn, 2)
     _check_decoder_shapes(model)
     # The last activation must be a sigmoid, and the pixels stay in [0, 1].
     hint = ("the last layer needs a sigmoid so every pixel is in [0, 1] like the images: "
-            "layers.Conv2D(1, 3, padding='same', activation='sigmoid').")
+            "layers.Conv2D(output_shape[-1], 3, padding='same', activation='sigmoid').")
     last = None  # the last activation's name; a no-op Activation layer defers to the one before
     for layer in reversed(model.layers):
         name = getattr(getattr(layer, "activation", None), "__name__", None)
@@ -158,6 +162,40 @@ def check_decoder(fn):
     if _input_shape(_build(fn, 5)) != (None, 5):
         raise _Hint("build_decoder(latent_dim=5) does not take 5 numbers: use the latent_dim "
                     "argument in keras.Input(shape=(latent_dim,)) instead of a fixed 2.")
+    for case in _DECODER_CASES:
+        _check_same_function(fn, *case)
+
+
+# The defaults, chapter 3's MNIST digits, a small colour image.
+_DECODER_CASES = [(2, (32, 32, 1), (32, 64, 128)), (2, (28, 28, 1), (32, 64)),
+                  (3, (16, 16, 3), (8, 16))]
+
+
+def _check_same_function(fn, latent_dim, output_shape, filters):
+    """Fail unless fn's decoder, given the reference's weights, decodes as the reference does."""
+    call = f"build_decoder({latent_dim}, {output_shape}, {filters})"
+    try:
+        model = _call(call, fn, latent_dim=latent_dim, output_shape=output_shape, filters=filters)
+    except _Hint as hint:
+        if "TypeError" in str(hint):
+            raise _Hint(f"{hint}: give build_decoder the parameters latent_dim, output_shape and "
+                        "filters, as the exercise writes them.") from None
+        raise
+    reference = models.build_decoder(latent_dim, output_shape, filters)
+    if not isinstance(model, keras.Model) or tuple(model.output_shape) != (None, *output_shape):
+        raise _Hint(f"{call} must output images of shape {(None, *output_shape)}: compute the "
+                    "first map from the arguments, (height // 2**len(filters), width // "
+                    "2**len(filters), filters[-1]), and end with output_shape[-1] channels.")
+    if [w.shape for w in model.get_weights()] != [w.shape for w in reference.get_weights()]:
+        raise _Hint(f"{call} has {model.count_params():,} parameters, the course's "
+                    f"{reference.count_params():,}: one Dense, one Conv2DTranspose per entry of "
+                    "filters in reverse order, one Conv2D, all with kernel_size=3.")
+    model.set_weights(reference.get_weights())
+    z = np.random.default_rng(1).normal(size=(8, latent_dim)).astype("float32")
+    if not np.allclose(_numbers(call, model, z, training=False, what="Your decoder"),
+                       np.asarray(reference(z, training=False)), atol=1e-5):
+        raise _Hint(f"With the course's weights, {call} draws other images: no activation on "
+                    "the Dense layer, relu on every Conv2DTranspose, sigmoid on the last Conv2D.")
 
 
 def _build(fn, latent_dim):
@@ -165,6 +203,9 @@ def _build(fn, latent_dim):
     try:
         model = _call(f"build_decoder(latent_dim={latent_dim})", fn, latent_dim=latent_dim)
     except _Hint as hint:
+        if "TypeError" in str(hint) and "missing" in str(hint):
+            raise _Hint(f"{hint}. Give output_shape and filters the defaults the exercise "
+                        "writes, (32, 32, 1) and (32, 64, 128).") from None
         if "TypeError" in str(hint) and "latent_dim" in str(hint):
             raise _Hint(f"{hint}. The check calls build_decoder(latent_dim=...): give your "
                         "function a latent_dim parameter.") from None
@@ -208,16 +249,18 @@ def _check_decoder_shapes(model):
         raise _Hint(f"Your input has shape {got_in}; the decoder takes a latent code, "
                     "keras.Input(shape=(latent_dim,)), shape (None, 2).")
     if shapes and shapes[0] != (4, 4, 128):
-        raise _Hint(f"Your first image-shaped output is {_hwc(shapes[0])}: after the Dense layer "
-                    "(4 * 4 * 128 = 2048 units) reshape to 4x4x128, layers.Reshape((4, 4, 128)).")
+        raise _Hint(f"Your first image-shaped output is {_hwc(shapes[0])}: after the Dense layer, "
+                    "reshape to the encoder's last map, (height // 2**len(filters), width // "
+                    "2**len(filters), filters[-1]): 4x4x128 here, 4 * 4 * 128 = 2048 units.")
     if len(got_out) != 4:
         raise _Hint(f"Your output has shape {got_out}; the decoder must output images of shape "
                     "(None, 32, 32, 1): end with a Conv2D, not a Dense or Flatten layer.")
     size = got_out[1:3]
     if size[0] in (4, 8, 16):
         raise _Hint(f"Your output is {size[0]}x{size[1]}: each "
-                    "layers.Conv2DTranspose(filters, 3, strides=2, padding='same') doubles the "
-                    "size, 4 → 8 → 16 → 32, so use three of them, each with strides=2.")
+                    "layers.Conv2DTranspose(n, 3, strides=2, padding='same') doubles the "
+                    "size, 4 → 8 → 16 → 32: one per entry of filters (three here), each with "
+                    "strides=2.")
     if size[0] > 32 and size[0] & (size[0] - 1) == 0:
         raise _Hint(f"Your output is {size[0]}x{size[1]}: one doubling too many; three "
                     "Conv2DTranspose layers with strides=2 take 4x4 to 32x32.")
@@ -225,10 +268,11 @@ def _check_decoder_shapes(model):
         raise _Hint(f"Your output is {size[0]}x{size[1]}, not 32x32: use padding='same' in "
                     "every Conv2DTranspose and Conv2D so that strides=2 exactly doubles the size.")
     if got_out[3] != 1:
-        raise _Hint(f"Your output has {got_out[3]} channels: the last layer needs 1 channel and a "
-                    "sigmoid, layers.Conv2D(1, 3, padding='same', activation='sigmoid').")
+        raise _Hint(f"Your output has {got_out[3]} channels: the last layer needs the image's "
+                    "channels, 1 here, and a sigmoid: layers.Conv2D(output_shape[-1], 3, "
+                    "padding='same', activation='sigmoid').")
     if shapes and shapes != _DECODER_SHAPES:
-        order = ("; mirror the encoder: filters in reversed order, (128, 64, 32)"
+        order = ("; mirror the encoder: reversed(filters), (128, 64, 32) here"
                  if [s[2] for s in shapes[1:4]] == [32, 64, 128] else "")
         raise _Hint(f"The shapes through your decoder are {' → '.join(map(_hwc, shapes))}; the "
                     f"encoder's mirror is {' → '.join(map(_hwc, _DECODER_SHAPES))}{order}.")
