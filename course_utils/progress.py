@@ -27,7 +27,9 @@ class Progress(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self.start, self.steps = time.perf_counter(), self.params.get("steps")
-        self.meter = {"total": self.params["epochs"] * (self.images or 1), "unit_scale": True,
+        total = self.params["epochs"] * (self.images or 1)
+        # 2.00k images, but 300 images, not tqdm's scaled "300.0"
+        self.meter = {"total": total, "unit_scale": total >= 1000,
                       "unit": " images" if self.images else " epochs"}
         notebook = in_notebook()
         self.bar = tqdm(**self.meter, desc=self.name or self.model.name, mininterval=2,

@@ -33,7 +33,7 @@ def test_terminal_gets_one_line_per_epoch_with_chapter_speed_and_time_left(capfd
     assert out == ""  # outside a notebook there is no bar
     lines = err.splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith("  [03_vae] tiny:  33%") and "64.0/192 [" in lines[0]
+    assert lines[0].startswith("  [03_vae] tiny:  33%") and "64/192 [" in lines[0]
     assert "images/s, epoch 1/3 · loss " in lines[0] and "val_loss" in lines[0]
     assert lines[-1].startswith("  [03_vae] tiny: 100%") and "epoch 3/3" in lines[-1]
 
