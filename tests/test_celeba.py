@@ -430,7 +430,7 @@ def test_resolve_checks_a_given_folder(standin, monkeypatch, tmp_path):
         celeba.resolve_celeba_dir(None, cache_dir=tmp_path)
 
 
-def test_split_id_follows_the_data_not_the_path(standin, copy):
+def test_data_key_follows_the_data_not_the_path(standin, copy):
     first = celeba.data_key(standin, 30, 10)
     assert first == celeba.data_key(copy, 30, 10) != celeba.data_key(copy, 20, 10)
     assert first["n_files"] == N and first["standin"]["seed"] == SEED

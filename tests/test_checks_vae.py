@@ -26,14 +26,14 @@ def generate_keras(decoder, n, seed=0):
     return decoder(z, training=False)
 
 
-def generate_decode_grid(decoder, n, seed=0):
+def generate_with_decode(decoder, n, seed=0):
     """Right: the course's batched decoder call."""
     z = np.random.default_rng(seed).standard_normal((n, decoder.input_shape[-1]))
     return latent.decode(decoder, z)
 
 
 @pytest.mark.parametrize("answer", [REFERENCE, generate_predict, generate_keras,
-                                    generate_decode_grid])
+                                    generate_with_decode])
 def test_right_answers_pass_and_come_back(answer, run):
     result, out = run(CHECK, answer)
     assert result is answer

@@ -88,7 +88,7 @@ def test_box_grid_spans_the_box_edges_included():
         box_grid([0, 0], [1, 1, 1])
 
 
-def test_decode_grid_makes_one_call_and_keeps_the_layout():
+def test_decode_makes_one_call_and_keeps_the_layout():
     decoder = CountingDecoder()
     grid = normal_grid(n=6)
     images = decode(decoder, grid)
@@ -97,7 +97,7 @@ def test_decode_grid_makes_one_call_and_keeps_the_layout():
     np.testing.assert_allclose(images[2, 5, 0, 0, 0], grid[2, 5].sum(), rtol=1e-6)
 
 
-def test_decode_grid_with_a_keras_decoder():
+def test_decode_with_a_keras_decoder():
     z = keras.Input((2,))
     decoder = keras.Model(z, keras.layers.Reshape((2, 2, 1))(keras.layers.Dense(4)(z)))
     grid = box_grid([0, 0], [1, 1], n=3)
