@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # The book's profile: "full" for the published site, "quick" for a fast local preview.
 COURSE_PROFILE ?= full
 
-.PHONY: book test test-slow editions benchmarks instructor clean
+.PHONY: book test test-slow editions benchmarks instructor lock clean
 
 # The site's scripts (MathJax aside): pinned npm packages, installed once per lock file change,
 # so that the published site loads nothing from a CDN (booktools/assets.py). Needs Node.js.
@@ -20,15 +20,27 @@ $(SITE_STAMP): site/package.json site/package-lock.json
 	npm ci --prefix site --no-audit --no-fund --ignore-scripts --loglevel=error
 	touch $(SITE_STAMP)
 
-# pip installs uv alone (its pin in requirements.txt); uv installs the rest, in about 20 s where
-# pip takes a minute or more. --compile-bytecode, as pip does: where Python writes no .pyc files
-# (PYTHONDONTWRITEBYTECODE), every kernel would otherwise compile TensorFlow anew (10 s, not 4).
-$(STAMP): requirements.txt pyproject.toml
+# Exact versions: requirements.lock pins every package with its hashes, resolved from the loose
+# ranges of requirements.txt and pyproject.toml, so that a fresh clone months from now installs
+# what the book was built and tested with. `make lock` refreshes it (newest versions within the
+# ranges; commit it after make test passes). CI's canary installs the ranges instead, with
+# LOCK=requirements.txt. pip installs uv alone (its pin in requirements.txt); uv installs the
+# rest, in about 20 s where pip takes a minute or more. --compile-bytecode, as pip does: where
+# Python writes no .pyc files (PYTHONDONTWRITEBYTECODE), every kernel would otherwise compile
+# TensorFlow anew (10 s, not 4).
+LOCK ?= requirements.lock
+$(STAMP): $(LOCK) requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet "$$(grep -o '^uv==[^ ]*' requirements.txt)"
-	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r requirements.txt \
-		-e .
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python -r $(LOCK)
+	$(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python --no-deps -e .
 	touch $(STAMP)
+
+# The lock's resolution: Python 3.11.5 or later, on any platform (--universal), with hashes.
+lock: $(STAMP)
+	$(BIN)/uv pip compile --quiet requirements.txt pyproject.toml --universal \
+		--python-version 3.11.5 --generate-hashes --custom-compile-command "make lock" \
+		--upgrade -o requirements.lock
 
 # What Colab preinstalls, fetched once into uv's cache: the Colab-like test then builds a
 # fresh environment from it offline, in seconds. Only the tests need it, not the book.
