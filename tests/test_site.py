@@ -146,8 +146,11 @@ def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_pa
             'span.math, div.math')).filter(e => !e.querySelector('mjx-container'))
             .map(e => e.textContent.slice(0, 60))""")
         assert not raw, f"math left as raw TeX: {raw[:3]}"
+        prose = page.evaluate(PROSE_TEXT)
+        assert not re.search(r"\\\(|\\\[|\\frac|\\mathcal", prose), "raw TeX in the text"
+        leftover = RAW_MARKUP.findall(prose)
+        assert not leftover, f"markup left unrendered: {leftover[:3]}"
         text = page.inner_text("article")
-        assert not re.search(r"\\\(|\\\[|\$\$|\\frac|\\mathcal", text), "raw TeX in the text"
         warned = re.findall(r"\b\w*Warning: .{0,80}", text)
         assert not warned, f"a library's warning printed on the page: {warned[:2]}"
         broken = page.evaluate("""() => Array.from(document.images)
@@ -174,6 +177,23 @@ def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_pa
             assert sorted(set(links)) == sorted(
                 editions.colab_url(chapter, kind) for kind in editions.KINDS), links
         page.screenshot(path=str(screenshots / f"{chapter}.png"), full_page=True)
+
+
+# What a reader should never see in the prose: a Markdown table's rows (two cells or more) or
+# rule (Sphinx turns its dashes into em dashes), a MyST role or directive, display math's
+# dollars, or the text fallback of a displayed object whose Markdown or HTML was not rendered.
+RAW_MARKUP = re.compile(r"(?m)^\s*\|(?:[^|\n]*\|){2,}\s*$|\|\s*:?[-—–]{3,}:?\s*\||"
+                        r"\{[a-z][\w:-]*\}`|:::|```|"
+                        r"\$\$|<IPython\.core\.display\.\w+ object>")
+# The article's visible text outside code and outputs printed as text (whose pipes and colons are
+# meant), one line per block.
+PROSE_TEXT = """() => {
+    const article = document.querySelector('article').cloneNode(true);
+    article.querySelectorAll('pre, code, script, style, mjx-container, .MathJax')
+        .forEach(e => e.remove());
+    article.querySelectorAll('p, li, td, th, div, h1, h2, h3, h4, br')
+        .forEach(e => e.append('\\n'));
+    return article.textContent; }"""
 
 
 def _set(element, selector, value):
