@@ -91,6 +91,9 @@ def browser():
     playwright.stop()
 
 
+PHONE = {"width": 390, "height": 844}  # a common phone's CSS pixels
+
+
 @pytest.fixture(scope="module")
 def screenshots():
     shutil.rmtree(SCREENSHOTS, ignore_errors=True)
@@ -99,9 +102,17 @@ def screenshots():
 
 
 @contextlib.contextmanager
-def _opened(browser, server, page_path):
-    """Open a page for the block; then fail on any console error or failed or outside request."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+def _opened(browser, server, page_path, phone=False):
+    """Open a page for the block; then fail on any console error or failed or outside request.
+
+    phone: open it as a phone would (390 pixels wide, touch, the page's viewport tag obeyed).
+    """
+    if phone:
+        context = browser.new_context(viewport=PHONE, is_mobile=True,
+                                      has_touch=True)
+    else:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
     problems = []
     local = urlparse(server).netloc
 
@@ -123,7 +134,7 @@ def _opened(browser, server, page_path):
         yield page
         assert not problems, problems
     finally:
-        page.close()
+        context.close()
 
 
 def _scroll_through(page):
@@ -196,6 +207,12 @@ PROSE_TEXT = """() => {
     return article.textContent; }"""
 
 
+@pytest.fixture(scope="module")
+def phone_screenshots(screenshots):
+    (screenshots / "phone").mkdir()
+    return screenshots / "phone"
+
+
 def _set(element, selector, value):
     """Set an input of an explorer as a reader's move would, firing its input event."""
     element.eval_on_selector(selector, f"""e => {{e.value = {value};
@@ -233,16 +250,50 @@ def test_each_explorer_answers_its_controls(browser, server, page_path):
             canvas = ".explorer-plot" if kind == "kl" else ".explorer-image"
             before, count = _picture(explorer, canvas), _updates(explorer)
             readout = explorer.eval_on_selector(".explorer-readout", "e => e.textContent")
-            if kind == "latent-map":
-                box = explorer.query_selector(".explorer-map").bounding_box()
-                page.mouse.move(box["x"] + 0.85 * box["width"], box["y"] + 0.2 * box["height"])
-            elif kind == "kl":
-                _set(explorer, ".explorer-mu", -2)
-            else:
-                explorer.query_selector_all(".explorer-face")[1].click()
+            _move(page, explorer, kind, touch=False)
             _wait_for_update(page, explorer, count)
             assert _picture(explorer, canvas) != before, f"{kind}: the picture did not change"
             assert explorer.eval_on_selector(".explorer-readout", "e => e.textContent") != readout
+
+
+def _move(page, explorer, kind, touch):
+    """Move an explorer's control as a reader would: with the mouse, or a finger's tap."""
+    if kind == "latent-map":
+        box = explorer.query_selector(".explorer-map").bounding_box()
+        x, y = box["x"] + 0.85 * box["width"], box["y"] + 0.2 * box["height"]
+        page.touchscreen.tap(x, y) if touch else page.mouse.move(x, y)
+    elif kind == "kl":
+        _set(explorer, ".explorer-mu", -2)  # a native slider: a finger drags it as it is
+    else:
+        face = explorer.query_selector_all(".explorer-face")[1]
+        face.tap() if touch else face.click()
+
+
+@pytest.mark.parametrize("page_path", pages())
+def test_a_page_fits_a_phone(browser, server, phone_screenshots, page_path):
+    """At 390 pixels: no sideways scroll, figures in the column, each explorer answers a tap."""
+    with _opened(browser, server, page_path, phone=True) as page:
+        _scroll_through(page)
+        page.wait_for_load_state("networkidle")
+        width = page.evaluate("() => window.innerWidth")
+        assert width == PHONE["width"], "the page's viewport tag was not obeyed"
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= width, f"the page scrolls sideways: {scroll} pixels wide"
+        outside = page.evaluate("""() => { const a = document.querySelector('article')
+            .getBoundingClientRect();
+            return Array.from(document.querySelectorAll('article img, article canvas'))
+            .filter(e => e.offsetParent !== null).map(e => [e.getBoundingClientRect(), e])
+            .filter(([r]) => r.width > 0 && (r.left < a.left - 1 || r.right > a.right + 1))
+            .map(([r, e]) => (e.alt || e.className) + ': ' + Math.round(r.width) + ' px') }""")
+        assert not outside, f"figures wider than the column: {outside[:3]}"
+        for explorer in page.query_selector_all(".course-explorer"):
+            explorer.scroll_into_view_if_needed()
+            _wait_for_update(page, explorer, 0)
+            kind, count = explorer.get_attribute("data-kind"), _updates(explorer)
+            _move(page, explorer, kind, touch=True)
+            _wait_for_update(page, explorer, count)
+        page.screenshot(path=str(phone_screenshots / f"{Path(page_path).stem}.png"),
+                        full_page=True)
 
 
 def test_the_kl_explorer_shows_chapter_4s_closed_form(browser, server):

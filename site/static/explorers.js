@@ -129,12 +129,14 @@
       drawImage(canvas, await decoder([z]), 0, 0, canvas.width);
       readout.textContent = "z = (" + z[0].toFixed(2) + ", " + z[1].toFixed(2) + ")";
     });
-    map.addEventListener("pointermove", function (event) {
+    function pointAt(event) {
       const box = map.getBoundingClientRect();
       const u = (event.clientX - box.left) / box.width, v = (event.clientY - box.top) / box.height;
       point = [x0 + u * (x1 - x0), y1 - v * (y1 - y0)];
       request(point);
-    });
+    }
+    map.addEventListener("pointermove", pointAt);  // a mouse moving over the map
+    map.addEventListener("pointerdown", pointAt);  // a finger's tap (a drag scrolls the page)
     map.addEventListener("keydown", function (event) {
       const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
       if (!step[event.key]) return;
