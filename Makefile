@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 # The book's profile: "full" for the published site, "quick" for a fast local preview.
 COURSE_PROFILE ?= full
 
-.PHONY: book test test-slow editions benchmarks instructor lock clean
+.PHONY: book pdf test test-slow editions benchmarks instructor lock clean
 
 # The site's scripts (MathJax aside): pinned npm packages, installed once per lock file change,
 # so that the published site loads nothing from a CDN (booktools/assets.py). Needs Node.js.
@@ -22,12 +22,12 @@ $(SITE_STAMP): site/package.json site/package-lock.json
 
 # Exact versions: requirements.lock pins every package with its hashes, resolved from the loose
 # ranges of requirements.txt and pyproject.toml, so that a fresh clone months from now installs
-# what the book was built and tested with. `make lock` refreshes it (newest versions within the
-# ranges; commit it after make test passes). CI's canary installs the ranges instead, with
-# LOCK=requirements.txt. pip installs uv alone (its pin in requirements.txt); uv installs the
-# rest, in about 20 s where pip takes a minute or more. --compile-bytecode, as pip does: where
-# Python writes no .pyc files (PYTHONDONTWRITEBYTECODE), every kernel would otherwise compile
-# TensorFlow anew (10 s, not 4).
+# what the book was built and tested with. `make lock` updates it after a range changed, `make
+# lock ARGS=--upgrade` moves it to the newest versions (commit it after make test passes). CI's
+# canary installs the ranges instead, with LOCK=requirements.txt. pip installs uv alone (its pin
+# in requirements.txt); uv installs the rest, in about 20 s where pip takes a minute or more.
+# --compile-bytecode, as pip does: where Python writes no .pyc files (PYTHONDONTWRITEBYTECODE),
+# every kernel would otherwise compile TensorFlow anew (10 s, not 4).
 LOCK ?= requirements.lock
 $(STAMP): $(LOCK) requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,10 +37,12 @@ $(STAMP): $(LOCK) requirements.txt pyproject.toml
 	touch $(STAMP)
 
 # The lock's resolution: Python 3.11.5 or later, on any platform (--universal), with hashes.
+# It keeps the locked versions and adds or drops what the ranges changed; make lock
+# ARGS=--upgrade moves every package to the newest version the ranges allow.
 lock: $(STAMP)
 	$(BIN)/uv pip compile --quiet requirements.txt pyproject.toml --universal \
 		--python-version 3.11.5 --generate-hashes --custom-compile-command "make lock" \
-		--upgrade -o requirements.lock
+		-o requirements.lock $(ARGS)
 
 # What Colab preinstalls, fetched once into uv's cache: the Colab-like test then builds a
 # fresh environment from it offline, in seconds. Only the tests need it, not the book.
@@ -52,8 +54,14 @@ $(COLAB_STAMP): $(STAMP) tests/colab-preinstalled.txt
 
 # Re-executes only the chapters whose code, library, profile or data changed (see
 # booktools/build.py), and prints which ran and for how long.
+# Then the PDF of the site (booktools/pdf.py), which the introduction links to.
 book: $(STAMP) $(SITE_STAMP)
 	COURSE_PROFILE=$(COURSE_PROFILE) $(BIN)/python -m booktools.build
+	$(BIN)/python -m booktools.pdf
+
+# The book as one PDF, printed from the built site by Chromium (make book does it too).
+pdf: $(STAMP)
+	$(BIN)/python -m booktools.pdf
 
 # ruff first: an unused import or an overlong line fails in a second, before any training.
 # Then the quick-profile site, which tests/test_site.py opens in headless Chromium: every page of
@@ -64,10 +72,11 @@ book: $(STAMP) $(SITE_STAMP)
 # after the pages, in the same pool, each exercise edition runs end to end with every answer left
 # blank, kept in _build/test-site/_build/exercise-runs and keyed the same way, for
 # tests/test_editions.py to check (in a Colab-like environment, tests/test_colab.py, in make
-# test-slow). nbval runs the chapter template. -n 2 --dist loadgroup: tests run on both cores,
-# each notebook's cells together on one of them (tests/conftest.py). Kernels started by tests
-# hide their output, so the training progress lines go to a log that tail shows. The tests marked
-# slow are left to make test-slow (pyproject.toml says which and why).
+# test-slow). Then the quick site's PDF (tests/test_pdf.py reads it). nbval runs the chapter
+# template. -n 2 --dist loadgroup: tests run on both cores, each notebook's cells together on
+# one of them (tests/conftest.py). Kernels started by tests hide their output, so the training
+# progress lines go to a log that tail shows. The tests marked slow are left to make test-slow
+# (pyproject.toml says which and why).
 NOTEBOOKS := templates
 PROGRESS_LOG := _build/test-progress.log
 TEST_SITE := _build/test-site
@@ -79,6 +88,7 @@ test: $(STAMP) $(SITE_STAMP)
 	$(BIN)/ruff check .
 	COURSE_PROFILE=quick COURSE_CHECKS_MUST_PASS=1 $(BIN)/python -m booktools.build \
 		--out $(TEST_SITE) --exercises
+	$(BIN)/python -m booktools.pdf --site $(TEST_SITE)/_build/html
 	$(PYTEST) -m "not slow" tests --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900 $(NOTEBOOKS); status=$$?; kill $$tail; exit $$status
 
