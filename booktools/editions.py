@@ -12,7 +12,10 @@ chapter gets two notebooks under ``editions/``:
 - ``solutions/``: the complete chapter.
 
 Both read as plain Markdown: exercises become numbered headings ("Exercise 3.2: The KL term"),
-labelled equations get ``\\tag{n}`` and references to them "(n)", links to other chapters point
+labelled equations get ``\\tag{3.n}`` and references to them "(3.n)", each numbered figure (a code
+cell whose ``mystnb.figure`` metadata names and captions it) is followed by its caption as
+Markdown, "**Fig. 3.n.** ...", and references to it read "Fig. 3.n", as the site numbers them
+(chapter by chapter, the opening figure first); links to other chapters point
 at the same edition of that chapter in Colab (the appendix at the published page), and every
 paragraph that quotes numbers of the run becomes a small form cell that shows the paragraph with
 the student's own numbers (``chapter.show_prose``), filled in as the cells that compute them
@@ -81,6 +84,7 @@ COLAB = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}"
 
 GLUE = re.compile(r"\{glue:text\}`([A-Za-z_][\w]*)(?::([^`]*))?`")
 EQ_REF = re.compile(r"\{eq\}`([^`]+)`")
+NUMREF = re.compile(r"\{numref\}`([^`]+)`")
 # The figure a chapter opens with on the site, glued from further down: in an edition the figure
 # shows where its cell runs, so the block is left out.
 GLUE_FIGURE = re.compile(r"\n*^:::\{glue:figure\}.*?^:::[ \t]*$", re.S | re.M)
@@ -91,6 +95,7 @@ EXERCISE = re.compile(r"^:::\{exercise\} *(.*)\n:label: *([\w-]+)\n(.*?)\n:::\s*
 SOLUTION_START = re.compile(r"^:::\{solution-start\} *([\w-]+)")
 SOLUTION_END = re.compile(r"^:::\{solution-end\}")
 MYST = re.compile(r"\{[a-z:-]+\}`|^:::|^```\{|\$\$ \([\w-]+\)|^\([\w-]+\)=", re.M)
+FIGURE = "figure"  # a code cell's metadata["mystnb"]["figure"]: {"name": label, "caption": text}
 
 
 SITE_ONLY = "site-only"  # a cell for the published site alone (course_utils.interactive)
@@ -240,7 +245,7 @@ class Converter:
         self.path, self.kind = path, kind
         self.chapter = path.stem
         self.number = int(self.chapter[:2])
-        self.equations, self.exercises = {}, {}
+        self.equations, self.exercises, self.figures = {}, {}, {}
         self.glued = set()
         self.cell = 0
 
@@ -252,6 +257,7 @@ class Converter:
         """Return the edition of a notebook (a dict in nbformat 4)."""
         cells = notebook["cells"]
         self._number_equations(cells)
+        self._number_figures(cells)
         self.glued = _glue_patterns(cells)
         self.set_up = False  # whether chapter.setup has run, which show_prose needs
         out, solution = [], None
@@ -280,6 +286,10 @@ class Converter:
                 out.extend(self._markdown_cells(source))
             else:
                 out.append(self._code_cell(cell, source, in_solution=bool(solution)))
+                figure = _figure(cell)
+                if figure:
+                    number = self.figures[figure["name"]]
+                    out.append(_markdown(f"**Fig. {number}.** {self._plain(figure['caption'])}"))
                 self.set_up = self.set_up or "chapter.setup(" in source
         if solution:
             self.fail(f"the solution {solution!r} is never closed by a solution-end.")
@@ -332,7 +342,23 @@ class Converter:
         for cell in cells:
             if cell["cell_type"] == "markdown":
                 for match in LABELLED_MATH.finditer("".join(cell["source"])):
-                    self.equations.setdefault(match[2], len(self.equations) + 1)
+                    self.equations.setdefault(match[2], f"{self.number}.{len(self.equations) + 1}")
+
+    def _number_figures(self, cells):
+        """Number the figures as the site does: the chapter's, in page order, glued ones too."""
+        count = 0
+        for self.cell, cell in enumerate(cells):
+            if cell["cell_type"] == "markdown":
+                count += len(GLUE_FIGURE.findall("".join(cell["source"])))
+            figure = _figure(cell)
+            if figure:
+                if not figure.get("name") or not figure.get("caption"):
+                    self.fail("a figure's metadata needs a name and a caption: "
+                              '{"mystnb": {"figure": {"name": "fig-...", "caption": "..."}}}.')
+                if GLUE.search(figure["caption"]):
+                    self.fail("a figure's caption quotes glued numbers: say them in the prose.")
+                count += 1
+                self.figures[figure["name"]] = f"{self.number}.{count}"
 
     def _markdown_cells(self, source):
         """Return the edition's cells for one markdown cell: Markdown, and prose with numbers."""
@@ -369,12 +395,20 @@ class Converter:
         text = GLUE_FIGURE.sub("", text)
         text = LABELLED_MATH.sub(tag, text)
         text = EQ_REF.sub(ref, text)
+        text = NUMREF.sub(self._figure_ref, text)
         text = DOC.sub(self._link, text)
         text = CITE.sub(self._citation, text)
         left = MYST.search(GLUE.sub("", text))
         if left:
             self.fail(f"MyST syntax the editions cannot turn into Markdown: {left[0]!r}.")
         return text
+
+    def _figure_ref(self, match):
+        """Return "Fig. 3.n" for a {numref} role naming one of the chapter's figures."""
+        if match[1] not in self.figures:
+            self.fail(f"{{numref}}`{match[1]}` names no figure of this chapter (a code cell's "
+                      'metadata {"mystnb": {"figure": {"name": ...}}}).')
+        return f"Fig. {self.figures[match[1]]}"
 
     def _link(self, match):
         """Return a Markdown link for a {doc} role: the other chapter's edition, or the site."""
@@ -472,6 +506,13 @@ def _blocks(text):
     if current:
         blocks.append("\n".join(current))
     return blocks
+
+
+def _figure(cell):
+    """Return a code cell's figure metadata (name and caption), or None."""
+    if cell["cell_type"] != "code":
+        return None
+    return cell.get("metadata", {}).get("mystnb", {}).get(FIGURE)
 
 
 def _glue_patterns(cells):

@@ -51,7 +51,7 @@ def _print_page(browser, address, page_path):
                 .map(i => new Promise(r => { i.onload = i.onerror = r; })));
         }""")
         page.wait_for_load_state("networkidle")
-        title = page.eval_on_selector("article h1", "h => h.textContent").strip().rstrip("#")
+        title = page.eval_on_selector("article h1", "h => h.innerText").strip().rstrip("#")
         return title.strip(), page.pdf(print_background=True, **PAPER)
     finally:
         page.close()

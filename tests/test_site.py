@@ -175,6 +175,17 @@ def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_pa
             .map(e => e.textContent.slice(0, 60))""")
         assert not wide, f"code wider than the column: {wide[:3]}"
         chapter = Path(page_path).stem
+        # Every figure is numbered and captioned, and the prose points to each by its number
+        # (a chapter's opening figure, a preview of one further down, aside).
+        figures = page.evaluate("""() => Array.from(document.querySelectorAll('article img'))
+            .filter(i => i.src.includes('/_images/')).map(i => { const f = i.closest('figure');
+                return [i.alt.slice(0, 60), f && f.querySelector('.caption-number') !== null,
+                        f ? f.id : '', f ? document.querySelectorAll(
+                            `article a[href="#${f.id}"]`).length : 0] })""")
+        assert not [f[0] for f in figures if not f[1]], "figures without a number and caption"
+        opening = 1 if chapter[:2].isdigit() else 0
+        unreferenced = [alt for alt, _, name, refs in figures[opening:] if not (name and refs)]
+        assert not unreferenced, f"figures the prose never points to: {unreferenced[:3]}"
         if chapter[:2].isdigit():
             # The first screen is prose and a figure: the parameters and set-up cells come after.
             first = page.evaluate("""() => { const a = document.querySelector('article');
