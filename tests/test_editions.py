@@ -68,6 +68,23 @@ def test_equations_are_tagged_and_referenced_by_their_numbers():
     assert re.search(r"computed with\s+\(4\.1\)", text)  # {eq}`ch4-kl-discrete`
 
 
+@pytest.mark.parametrize("kind, name", sorted(EDITIONS))
+def test_each_figure_keeps_its_number_and_caption_after_its_cell(kind, name):
+    """Numbered as the site numbers them: chapter by chapter, after the opening figure."""
+    book = cells(ROOT / "book" / f"{name}.ipynb", "code")
+    captions = [c["metadata"]["mystnb"]["figure"]["caption"] for c in book
+                if "figure" in c.get("metadata", {}).get("mystnb", {})]
+    edition = cells(EDITIONS[kind, name])
+    shown = [(source(before), source(after)) for before, after in zip(edition, edition[1:])
+             if after["cell_type"] == "markdown" and source(after).startswith("**Fig. ")]
+    assert captions and len(shown) == len(captions)
+    assert all(before.strip() and not before.startswith("**") for before, _ in shown)
+    numbers = [re.match(r"\*\*Fig\. (\d+)\.(\d+)\.\*\* ", after).groups() for _, after in shown]
+    assert [(int(c), int(n)) for c, n in numbers] == [
+        (int(name[:2]), n) for n in range(2, 2 + len(captions))]
+    assert "{numref}" not in "".join(source(c) for c in edition)
+
+
 def colab_links(text):
     return re.findall(r"https://colab\.research\.google\.com/github/[^)\s\"]+", text)
 
@@ -122,14 +139,16 @@ def chapter(*cells):
      "cell 2: the prose quotes {glue:text}`ch9_typo`, which no code cell glues"),
     ([("md", EXERCISE), ("md", START), ("code", ANSWER)], "never closed by a solution-end"),
     ([("code", ANSWER)], "cell 1: solution markers outside a solution-start"),
-    ([("md", "See {numref}`fig-1`.")], "cell 1: MyST syntax the editions cannot turn"),
+    ([("md", "See {ref}`a-label`.")], "cell 1: MyST syntax the editions cannot turn"),
+    ([("md", "See {numref}`fig-1`.")], "cell 1: {numref}`fig-1` names no figure of this"),
     ([("md", "As {eq}`nowhere` says.")], "cell 1: {eq}`nowhere` refers to no labelled"),
     ([("md", "It is {glue:text}`ch9_x`."), ("code", 'cfg = chapter.setup("09", globals())'),
       ("code", 'glue("ch9_x", 1)')], "cell 1: a paragraph quotes glued numbers before"),
     ([("library", "x = 1")], "cell 1: a cell tagged 'library' defines no function or class"),
     ([("library", "def f(:")], "cell 1: the cell is not Python"),
 ], ids=["no stub", "unpaired markers", "raising stub", "glue never glued", "unclosed solution",
-        "markers outside", "unknown role", "unknown equation", "numbers before set-up",
+        "markers outside", "unknown role", "unknown figure", "unknown equation",
+        "numbers before set-up",
         "library cell without code", "library cell not Python"])
 def test_a_bad_chapter_stops_the_generator_naming_the_cell(tmp_path, monkeypatch, cells_,
                                                            message, capsys):

@@ -36,7 +36,8 @@ def titles():
     found = []
     for page in pdf.pages():
         title = re.search(r"<title>(.*?)</title>", (SITE / page).read_text(), re.S)[1]
-        found.append(html.unescape(title).rsplit(" — ", 1)[0].strip())
+        title = html.unescape(title).rsplit(" — ", 1)[0].strip()
+        found.append(re.sub(r"^\d+\. ", "", title))  # a chapter's number (course.css hides it)
     return found
 
 
