@@ -86,7 +86,9 @@ def make_pdf(site, out=None, progress=print):
         raise FileNotFoundError(f"{CHROMIUM} is missing: install Debian's chromium package "
                                 "(`apt-get install chromium`).")
     out = Path(out or site / NAME)
-    sources = [site / p for p in pages()] + list((site / "_static").glob("*.*"))
+    # The pages and the course's own styles (Sphinx rewrites some theme files on every build).
+    sources = [site / p for p in pages()] + [site / "_static" / f.name
+                                              for f in (ROOT / "site" / "static").iterdir()]
     if out.is_file() and out.stat().st_mtime > max(p.stat().st_mtime for p in sources):
         progress(f"  {out} is newer than every page and style: nothing to print.")
         return out
@@ -137,7 +139,7 @@ def main(argv=None):
         out = make_pdf(args.site, args.out)
     except FileNotFoundError as error:
         sys.exit(str(error))
-    print(f"Wrote {out} in {time.perf_counter() - start:.0f} s.")
+    print(f"Done: {out} ({time.perf_counter() - start:.0f} s).")
 
 
 if __name__ == "__main__":
