@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh clone (only Python 3.11 needed):
 #   make book   build the site under _build/html, executing every chapter
-#   make test   unit tests and every notebook in the quick profile (about 4 minutes warm)
+#   make test   unit tests and every notebook in the quick profile (about 4½ minutes warm)
 #   make test-slow   the tests that re-run whole chapters under other conditions (CI runs both)
 # Both first create .venv and install requirements.txt and course_utils into it.
 
@@ -92,7 +92,7 @@ test: $(STAMP) $(SITE_STAMP)
 	$(PYTEST) -m "not slow" tests --nbval-lax --nbval-current-env \
 		--nbval-cell-timeout=900 $(NOTEBOOKS); status=$$?; kill $$tail; exit $$status
 
-# Whole chapters again under other conditions, about 4½ minutes: three chapters trained twice
+# Whole chapters again under other conditions, about 5 minutes: three chapters trained twice
 # from empty model caches and once with another seed (same seed, same numbers), the exercise
 # editions in a Colab-like environment, chapter 3 on MNIST, the faces chapters on a CelebA
 # folder, the instructor's command on two chapters.
