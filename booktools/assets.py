@@ -30,6 +30,15 @@ VENDOR = {
 }
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package (.ci/chromium installs it)
+# Scroll a page to the bottom and back, so that lazy images load and explorers start.
+SCROLL_THROUGH = """async () => {
+    for (let y = 0; y < document.body.scrollHeight; y += 600) {
+        window.scrollTo(0, y);
+        await new Promise(r => setTimeout(r, 30));
+    }
+    window.scrollTo(0, 0);
+}"""
 # Headless Chromium on a closed network (the browser test, benchmarks/browser.py): without
 # these, Chromium's own calls home fail and count as failed requests.
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -73,10 +73,15 @@ def _toc():
     return yaml.safe_load((ROOT / "_toc.yml").read_text())
 
 
+def pages():
+    """Return every page of the table of contents in order (its root first), without suffix."""
+    toc = _toc()
+    return [toc["root"]] + [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
+
+
 def chapters():
-    """Return the notebooks the table of contents lists, in order."""
-    names = [entry["file"] for part in _toc()["parts"] for entry in part["chapters"]]
-    return [ROOT / f"{name}.ipynb" for name in names if (ROOT / f"{name}.ipynb").exists()]
+    """Return the notebooks the table of contents lists after its root, in order."""
+    return [ROOT / f"{name}.ipynb" for name in pages()[1:] if (ROOT / f"{name}.ipynb").exists()]
 
 
 def root_page():

@@ -17,22 +17,17 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
-from booktools import assets
+from booktools import assets, build
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "latent-spaces.pdf"  # in the site's root; book/intro.ipynb links to it
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package
 PAPER = {"format": "A4", "margin": {"top": "16mm", "bottom": "16mm", "left": "14mm",
                                     "right": "14mm"}}
 
 
 def pages():
     """Return the site's pages in the table of contents' order, as paths relative to the site."""
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]] + [entry["file"] for part in toc["parts"] for entry in part["chapters"]]
-    return [f"{name}.html" for name in files]
+    return [f"{name}.html" for name in build.pages()]
 
 
 def _print_page(browser, address, page_path):
@@ -41,16 +36,8 @@ def _print_page(browser, address, page_path):
     try:
         page.goto(f"{address}/{page_path}", wait_until="load")
         page.evaluate("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-        page.evaluate("""async () => {  // lazy images load once scrolled to
-            for (let y = 0; y < document.body.scrollHeight; y += 800) {
-                window.scrollTo(0, y);
-                await new Promise(r => setTimeout(r, 20));
-            }
-            window.scrollTo(0, 0);
-            await Promise.all(Array.from(document.images).filter(i => !i.complete)
-                .map(i => new Promise(r => { i.onload = i.onerror = r; })));
-        }""")
-        page.wait_for_load_state("networkidle")
+        page.evaluate(assets.SCROLL_THROUGH)
+        page.wait_for_load_state("networkidle")  # the images the scroll started loading
         title = page.eval_on_selector("article h1", "h => h.innerText").strip().rstrip("#")
         return title.strip(), page.pdf(print_background=True, **PAPER)
     finally:
@@ -82,8 +69,8 @@ def make_pdf(site, out=None, progress=print):
     if missing:
         raise FileNotFoundError(f"{site / missing[0]} is missing: build the site first "
                                 "(make book), then make pdf.")
-    if not CHROMIUM.is_file():
-        raise FileNotFoundError(f"{CHROMIUM} is missing: install Debian's chromium package "
+    if not assets.CHROMIUM.is_file():
+        raise FileNotFoundError(f"{assets.CHROMIUM} is missing: install Debian's chromium package "
                                 "(`apt-get install chromium`).")
     out = Path(out or site / NAME)
     # The pages and the course's own styles (Sphinx rewrites some theme files on every build).
@@ -94,7 +81,7 @@ def make_pdf(site, out=None, progress=print):
         return out
     printed = []
     with assets.serve(site) as address, sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+        browser = playwright.chromium.launch(executable_path=str(assets.CHROMIUM),
                                              args=assets.CHROMIUM_ARGS)
         try:
             for page_path in pages():

@@ -18,25 +18,19 @@ from urllib.parse import urlparse
 
 import pytest
 
-from booktools import build, editions, assets as site_files
+from booktools import build, editions, pdf, assets as site_files
 
 # COURSE_SITE_UNDER_TEST points the tests at another build, e.g. make book's _build/html.
 SITE = Path(os.environ.get("COURSE_SITE_UNDER_TEST")
             or build.ROOT / "_build" / "test-site" / "_build" / "html")
 SCREENSHOTS = build.ROOT / "_build" / "test-site" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")  # Debian's chromium package; .ci/run installs it
+CHROMIUM = site_files.CHROMIUM
 BUILD_COMMAND = ("COURSE_PROFILE=quick .venv/bin/python -m booktools.build "
                  "--out _build/test-site")
 
 pytestmark = pytest.mark.xdist_group("site")
 
 
-def pages():
-    """Return the site's pages the table of contents lists, as paths relative to the site."""
-    notebooks = [build.root_page()] + build.chapters()
-    return [str(p.relative_to(build.ROOT).with_suffix(".html")) for p in notebooks] + [
-        str(p.relative_to(build.ROOT).with_suffix(".html")) for p in
-        sorted((build.ROOT / "book").glob("*.md"))]
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +43,7 @@ def site():
 
 
 def test_every_page_of_the_table_of_contents_was_built(site):
-    missing = [page for page in pages() if not (site / page).is_file()]
+    missing = [page for page in pdf.pages() if not (site / page).is_file()]
     assert not missing
 
 
@@ -139,16 +133,10 @@ def _opened(browser, server, page_path, phone=False):
 
 def _scroll_through(page):
     """Scroll to the bottom and back, so that lazy images and explorers start."""
-    page.evaluate("""async () => {
-        for (let y = 0; y < document.body.scrollHeight; y += 600) {
-            window.scrollTo(0, y);
-            await new Promise(r => setTimeout(r, 30));
-        }
-        window.scrollTo(0, 0);
-    }""")
+    page.evaluate(site_files.SCROLL_THROUGH)
 
 
-@pytest.mark.parametrize("page_path", pages())
+@pytest.mark.parametrize("page_path", pdf.pages())
 def test_a_page_reads_cleanly_in_a_browser(browser, server, screenshots, page_path):
     with _opened(browser, server, page_path) as page:
         _scroll_through(page)
@@ -280,7 +268,7 @@ def _move(page, explorer, kind, touch):
         face.tap() if touch else face.click()
 
 
-@pytest.mark.parametrize("page_path", pages())
+@pytest.mark.parametrize("page_path", pdf.pages())
 def test_a_page_fits_a_phone(browser, server, phone_screenshots, page_path):
     """At 390 pixels: no sideways scroll, figures in the column, each explorer answers a tap."""
     with _opened(browser, server, page_path, phone=True) as page:
