@@ -15,12 +15,13 @@ sys.path.insert(1, str(Path(__file__).parents[1]))  # booktools/, which is not i
 
 import browser  # noqa: E402
 import faces_pipeline  # noqa: E402
+import faces_training  # noqa: E402
 from booktools.build import describe_machine  # noqa: E402
 import latent_grid  # noqa: E402
 import training  # noqa: E402
 
-BENCHMARKS = {"training": training, "faces_pipeline": faces_pipeline,
-              "latent_grid": latent_grid, "browser": browser}
+BENCHMARKS = {"training": training, "faces_training": faces_training,
+              "faces_pipeline": faces_pipeline, "latent_grid": latent_grid, "browser": browser}
 
 
 def main():

@@ -451,7 +451,8 @@ def main(argv=None, say=print):
     run = commands.add_parser("run", help="execute chapters into a new folder")
     run.add_argument("chapters", nargs="*", help="chapters to run, e.g. 01 03 (default: all)")
     run.add_argument("--out", required=True, help="a new folder for the executed notebooks")
-    run.add_argument("--profile", default="full", help="full (the book's sizes) or quick")
+    run.add_argument("--profile", default="full",
+                     help="full (the book's sizes), quick or gpu (the headline sizes)")
     run.add_argument("-p", dest="overrides", nargs=2, action="append", default=[],
                      metavar=("[CHAPTER:]NAME", "VALUE"),
                      help="set a parameter for every chapter that has it, or for one")

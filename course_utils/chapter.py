@@ -43,15 +43,13 @@ def setup(chapter, namespace):
     if missing:
         raise ParameterError(f"{', '.join(missing)} not defined: run the parameters cell of "
                              f"{chapter} before its set-up cell.")
+    # The values given first, so that a bad one is refused before the search for a GPU loads
+    # TensorFlow; then the sizes left at None, from the profile.
+    given = {n: r.check(n, namespace[n]) for n, r in declared.items()
+             if n != "PROFILE" and not (namespace[n] is None and r.full is not None)}
     profile = resolve_profile(namespace["PROFILE"])
-    values = {}
-    for name, rule in declared.items():
-        if name == "PROFILE":
-            continue
-        value = namespace[name]
-        if value is None and rule.full is not None:
-            value = getattr(rule, profile)  # the profile's size: rule.full or rule.quick
-        values[name] = rule.check(name, value)
+    values = {n: given[n] if n in given else r.check(n, r.size(profile))
+              for n, r in declared.items() if n != "PROFILE"}
     _quiet.import_tensorflow_quietly()
     seed_everything(values["SEED"])
     from course_utils import progress  # imports Keras: after the quiet TensorFlow import
@@ -87,13 +85,21 @@ def _refuse_unknown(chapter, namespace, declared):
 
 
 def resolve_profile(profile=None):
-    """Return the profile to run: the parameter, else $COURSE_PROFILE, else "full"."""
+    """Return the profile to run: the parameter, else $COURSE_PROFILE, else "gpu" or "full"."""
     if profile is None:
-        profile = os.environ.get(PROFILE_ENV) or "full"
+        profile = os.environ.get(PROFILE_ENV) or ("gpu" if gpu_present() else "full")
         if profile not in PROFILES:
             raise ParameterError(f"Environment variable {PROFILE_ENV} must be one of "
                                  f"{', '.join(PROFILES)}; got {profile!r}.")
     return settings.choice(*PROFILES).check("PROFILE", profile)
+
+
+def gpu_present():
+    """Return whether TensorFlow sees a GPU (it imports TensorFlow, quietly)."""
+    _quiet.import_tensorflow_quietly()
+    import tensorflow as tf
+
+    return bool(tf.config.list_physical_devices("GPU"))
 
 
 def seed_everything(seed):

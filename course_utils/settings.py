@@ -3,14 +3,15 @@
 A chapter's ``parameters`` cell is the one source of each parameter's default and its note
 (``papermill.inspect_notebook`` reads them). A literal cannot say which values are allowed, nor
 what a size left at None becomes, so that is declared here, one rule per parameter: ``full``
-(the book's real sizes) and ``quick`` (seconds, for tests) are the profiles' sizes. A test
+(the book's real sizes), ``quick`` (seconds, for tests) and ``gpu`` (the headline sizes, chosen
+when a GPU is present; the full size where none is given) are the profiles' sizes. A test
 checks that every parameter of every cell has a rule and every rule a parameter. Chapters that
 reuse another chapter's model share its rules, so their checks cannot drift apart.
 """
 
 from dataclasses import dataclass
 
-PROFILES = ("full", "quick")
+PROFILES = ("full", "quick", "gpu")
 SOURCES = ("auto", "real", "synthetic")
 # Fashion-MNIST's classes, in the order of its labels 0 to 9 (the stand-in draws the same ones).
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt",
@@ -37,7 +38,7 @@ def fail(name, value, allowed):
 class Rule:
     """What values a parameter allows ("integer", "number", "choice" or "path"), and its sizes.
 
-    full and quick, where given, are the profiles' values for a size left at None.
+    full, quick and gpu, where given, are the profiles' values for a size left at None.
     """
 
     kind: str
@@ -46,6 +47,13 @@ class Rule:
     options: tuple = ()
     full: object = None
     quick: object = None
+    gpu: object = None
+
+    def size(self, profile):
+        """Return the profile's value for a size left at None (the gpu profile: full's if unset)."""
+        if profile == "gpu" and self.gpu is None:
+            return self.full
+        return getattr(self, profile)
 
     def describe(self):
         """Return the allowed values in words, for messages."""
@@ -79,9 +87,9 @@ class Rule:
         return int(value) if self.kind == "integer" else float(value)
 
 
-def integer(low=None, high=None, full=None, quick=None):
-    """Return a rule accepting whole numbers in [low, high]; None takes full's or quick's."""
-    return Rule("integer", low, high, full=full, quick=quick)
+def integer(low=None, high=None, full=None, quick=None, gpu=None):
+    """Return a rule accepting whole numbers in [low, high]; None takes the profile's size."""
+    return Rule("integer", low, high, full=full, quick=quick, gpu=gpu)
 
 
 def number(low=None, high=None):
@@ -128,9 +136,10 @@ FACES = {
     **COMMON,
     "DATA_SOURCE": choice(*SOURCES),
     "CELEBA_DIR": path(),
-    "N_TRAIN": integer(32, 1_000_000, full=6_000, quick=300),
-    "N_TEST": integer(32, 100_000, full=1_000, quick=200),
-    "EPOCHS": integer(1, 1_000, full=8, quick=1),
+    # gpu: all of CelebA's 202,599 aligned faces but the held-out ones, 20 epochs
+    "N_TRAIN": integer(32, 1_000_000, full=20_000, quick=300, gpu=200_000),
+    "N_TEST": integer(32, 100_000, full=1_000, quick=200, gpu=2_000),
+    "EPOCHS": integer(1, 1_000, full=8, quick=1, gpu=20),
     "LATENT_DIM": integer(2, 2_048),
     "BETA": number(0.001, 1_000),
     "BATCH_SIZE": integer(1, 4_096),

@@ -209,10 +209,11 @@ def build_faces_vae(latent_dim=200, beta=0.2, filters=(32, 64, 64, 64)):
     x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU()(x)
     x = layers.Reshape((4, 4, filters[-1]))(x)  # 1024 -> 4x4x64
-    for n in reversed(filters):  # each doubles: 4x4x64 -> 8x8x64 -> ... -> 64x64x32
+    for n in reversed(filters[:-1]):  # each doubles: 4x4x64 -> 8x8x64 -> 16x16x64 -> 32x32x32
         x = layers.Conv2DTranspose(n, 3, strides=2, padding="same")(x)
         x = layers.BatchNormalization()(x)
         x = layers.LeakyReLU()(x)
-    decoded = layers.Conv2D(3, 3, padding="same", activation="sigmoid", name="image")(x)
-    decoder = keras.Model(z_in, decoded, name="decoder")  # 64x64x32 -> 64x64x3
+    decoded = layers.Conv2DTranspose(3, 3, strides=2, padding="same", activation="sigmoid",
+                                     name="image")(x)  # 32x32x32 -> 64x64x3
+    decoder = keras.Model(z_in, decoded, name="decoder")
     return GaussianVAE(encoder, decoder, beta=beta, name="faces_vae")

@@ -89,7 +89,7 @@ def parameter_not_among_the_choices(tmp_path):
                                  parameters("04_kl_divergence", DATA_SOURCE="kaggle"))
 
 
-@case("COURSE_PROFILE must be one of full, quick", "'fast'", raises=ValueError)
+@case("COURSE_PROFILE must be one of full, quick, gpu", "'fast'", raises=ValueError)
 def profile_environment_variable_unknown(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "fast")
     return lambda: chapter.setup("01_autoencoder", parameters("01_autoencoder"))

@@ -51,10 +51,27 @@ def test_profile_from_environment(monkeypatch):
     assert chapter.resolve_profile(None) == "quick"
     assert chapter.resolve_profile("full") == "full"  # the parameter wins
     monkeypatch.delenv("COURSE_PROFILE")
-    assert chapter.resolve_profile(None) == "full"
+    assert chapter.resolve_profile(None) == "full"  # no GPU on the test machines
     monkeypatch.setenv("COURSE_PROFILE", "fast")
-    with pytest.raises(ParameterError, match="COURSE_PROFILE.*full, quick.*'fast'"):
+    with pytest.raises(ParameterError, match="COURSE_PROFILE.*full, quick, gpu.*'fast'"):
         chapter.resolve_profile(None)
+
+
+def test_a_gpu_chooses_the_gpu_profile_unless_one_is_named(monkeypatch):
+    monkeypatch.delenv("COURSE_PROFILE", raising=False)
+    monkeypatch.setattr(chapter, "gpu_present", lambda: True)
+    assert chapter.resolve_profile(None) == "gpu"
+    assert chapter.resolve_profile("full") == "full"
+    monkeypatch.setenv("COURSE_PROFILE", "quick")
+    assert chapter.resolve_profile(None) == "quick"
+    faces = settings.CHAPTERS["05_faces"]
+    cfg = chapter.setup("05_faces", {**{n: None for n in faces}, "SEED": 1, "PROFILE": "gpu",
+                                     "DATA_SOURCE": "auto", "LATENT_DIM": 200, "BETA": 0.2,
+                                     "BATCH_SIZE": 32, "LEARNING_RATE": 0.001})
+    assert (cfg.N_TRAIN, cfg.EPOCHS) == (faces["N_TRAIN"].gpu, faces["EPOCHS"].gpu)
+    assert cfg.EPOCHS >= 20 and cfg.N_TRAIN + cfg.N_TEST <= 202_599  # all of CelebA's faces
+    chapter1 = settings.CHAPTERS["01_autoencoder"]["N_TRAIN"]
+    assert chapter1.size("gpu") == chapter1.full  # no GPU size: the full one
 
 
 @pytest.mark.parametrize("overrides, pattern", [
@@ -130,9 +147,10 @@ def test_every_parameter_has_a_rule_that_its_default_passes(name):
             rule.check(key, default)
             continue
         assert default is None, f"{name}: {key} has the profiles' sizes, so its default is None"
-        assert f"(full {rule.full:,}, quick {rule.quick:,})" in notes, f"{name}: {key}'s note"
-        for size in (rule.full, rule.quick):
-            rule.check(key, size)
+        gpu = f", gpu {rule.gpu:,}" if rule.gpu is not None else ""
+        assert f"(full {rule.full:,}, quick {rule.quick:,}{gpu})" in notes, f"{name}: {key}'s note"
+        for profile in settings.PROFILES:
+            rule.check(key, rule.size(profile))
 
 
 @pytest.mark.parametrize("name", sorted(NOTEBOOKS))

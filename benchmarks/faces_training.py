@@ -1,0 +1,173 @@
+"""Train chapter 5's faces VAE the course's way and the way it trained before; profile an epoch.
+
+Before: the decoder had a fifth stage at full size (a transposed convolution to 64x64x32 with
+its batch normalisation, then a 3x3 convolution to colours), and the stream of faces left
+tf.data's autotuner on, which on two cores let the training use one core about half the time.
+Now: the decoder mirrors the encoder, ending in a transposed convolution to 64x64x3 (the model
+the chapter follows), and the stream runs with fixed parallelism. Both train on the same
+stand-in faces from the same seed, alternating, twice each (the faster run counts).
+
+The script prints images per second of each, their ratio, the cores busy, each model's training
+FLOPs per image times images per second as a share of the machine's matrix-multiply rate
+(measured in the same run, as for chapter 1's network in training.py), and one epoch of
+today's model split into its parts: reading the faces (the loader alone), the forward pass,
+the backward pass and the optimiser's update.
+
+Run from the repository root:  .venv/bin/python benchmarks/faces_training.py [--size quick]
+"""
+
+import argparse
+import math
+import tempfile
+import time
+from pathlib import Path
+
+from course_utils import _quiet
+
+_quiet.import_tensorflow_quietly()
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from keras import layers, ops  # noqa: E402
+
+from course_utils import models  # noqa: E402
+from course_utils.data import celeba  # noqa: E402
+from course_utils.taught import GaussianVAE, Sampling  # noqa: E402
+from training import matmul_rate, timed, training_flops  # noqa: E402
+
+BATCH = 32  # chapter 5's batch size
+
+
+def build_before(latent_dim=200, beta=0.2, filters=(32, 64, 64, 64)):
+    """Build the faces VAE as it was before: a decoder with a full-size stage and a last conv."""
+    images = keras.Input(shape=(64, 64, 3))
+    x = images
+    for n in filters:  # 64x64x3 -> ... -> 4x4x64, as today
+        x = layers.LeakyReLU()(layers.BatchNormalization()(
+            layers.Conv2D(n, 3, strides=2, padding="same")(x)))
+    x = layers.Flatten()(x)
+    z_mean, z_log_var = layers.Dense(latent_dim)(x), layers.Dense(latent_dim)(x)
+    encoder = keras.Model(images, [z_mean, z_log_var, Sampling()([z_mean, z_log_var])])
+    z_in = keras.Input(shape=(latent_dim,))
+    x = layers.LeakyReLU()(layers.BatchNormalization()(layers.Dense(16 * filters[-1])(z_in)))
+    x = layers.Reshape((4, 4, filters[-1]))(x)
+    for n in reversed(filters):  # 4x4x64 -> 8x8x64 -> 16x16x64 -> 32x32x64 -> 64x64x32
+        x = layers.LeakyReLU()(layers.BatchNormalization()(
+            layers.Conv2DTranspose(n, 3, strides=2, padding="same")(x)))
+    decoded = layers.Conv2D(3, 3, padding="same", activation="sigmoid")(x)  # -> 64x64x3
+    return GaussianVAE(encoder, keras.Model(z_in, decoded), beta=beta)
+
+
+BUILDERS = {"before": build_before, "now": models.build_faces_vae}
+
+
+def training_stream(root, n_train, autotune):
+    """Return the course's stream of n_train training faces, with tf.data's autotuner or not."""
+    train, _ = celeba.load_celeba_split(root, n_train, BATCH, batch_size=BATCH, seed=0)
+    options = tf.data.Options()
+    options.autotune.enabled = autotune
+    return train.with_options(options)
+
+
+def compiled(way):
+    """Return the faces VAE built and compiled the given way, from seed 0."""
+    keras.utils.set_random_seed(0)
+    model = BUILDERS[way]()
+    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    return model
+
+
+def train_epoch(way, root, n_train):
+    """Return (wall seconds, cores busy) of one epoch of n_train faces, after a short warm-up."""
+    model = compiled(way)
+    stream = training_stream(root, n_train, autotune=way == "before").repeat()
+    model.fit(stream, steps_per_epoch=5, epochs=1, shuffle=False, verbose=0)  # trace, warm up
+    steps = math.ceil(n_train / BATCH)
+    return timed(lambda: model.fit(stream, steps_per_epoch=steps, epochs=1, shuffle=False,
+                                   verbose=0))
+
+
+def profile_epoch(root, n_train, repeats=8):
+    """Return the seconds one epoch of today's model spends on each part, each timed alone."""
+    model = compiled("now")
+    weights = model.trainable_weights
+    images = next(iter(training_stream(root, n_train, autotune=False)))
+
+    @tf.function
+    def forward():
+        return ops.mean(model.per_image_losses(images, training=True)[2])
+
+    @tf.function
+    def forward_backward():
+        with tf.GradientTape() as tape:
+            loss = ops.mean(model.per_image_losses(images, training=True)[2])
+        return tape.gradient(loss, weights)
+
+    @tf.function
+    def step():  # forward, backward and the optimiser's update: what fit runs each batch
+        model.optimizer.apply_gradients(zip(forward_backward(), weights))
+
+    def per_call(function):
+        function()  # trace
+        start = time.perf_counter()
+        for _ in range(repeats):
+            tf.nest.map_structure(np.asarray, function())
+        return (time.perf_counter() - start) / repeats
+
+    steps = math.ceil(n_train / BATCH)
+    loader = training_stream(root, n_train, autotune=False)
+    sum(1 for _ in loader)  # warm the file cache
+    data, _ = timed(lambda: sum(1 for _ in loader))
+    f, fb, s = per_call(forward), per_call(forward_backward), per_call(step)
+    return {"data_s": data, "forward_s": f * steps, "backward_s": (fb - f) * steps,
+            "optimiser_s": max(s - fb, 0.0) * steps}
+
+
+SIZES = {"full": 3_000, "quick": 1_000, "tiny": 256}  # training faces per epoch
+
+
+def run(size="full"):
+    """Run the comparison at a size of SIZES; return its numbers as a dict."""
+    n = SIZES[size]
+    with tempfile.TemporaryDirectory() as folder:
+        root = celeba.write_synthetic_celeba(Path(folder) / "faces", n=n + BATCH, seed=0)
+        runs = {"before": [], "now": []}
+        for _ in range(2):  # alternate, so that neither gets the machine's better minutes
+            for way in runs:
+                runs[way].append(train_epoch(way, root, n))
+        parts = profile_epoch(root, n)
+    rate = matmul_rate()
+    result = {"images": n, "batch": BATCH, "matmul_gflops": rate / 1e9, **parts}
+    for way, timings in runs.items():
+        seconds, cores = min(timings)
+        flops = training_flops(BUILDERS[way]())
+        result |= {f"{way}_s": seconds, f"{way}_images_per_s": n / seconds,
+                   f"{way}_cores_busy": cores, f"{way}_flops_per_image": flops,
+                   f"{way}_utilisation": flops * n / seconds / rate}
+    result["ratio"] = result["before_s"] / result["now_s"]
+    return result
+
+
+def main():
+    """Print the comparison and the profile."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=SIZES, default="full",
+                        help="quick: the book's run; tiny: the tests' run")
+    r = run(parser.parse_args().size)
+    print(f"Chapter 5's faces VAE, one epoch of {r['images']:,} stand-in faces, batch "
+          f"{r['batch']}:")
+    for way, label in (("before", "before"), ("now", "the course's path")):
+        print(f"  {label:18s} {r[f'{way}_images_per_s']:6.0f} images/s  "
+              f"({r[f'{way}_cores_busy']:.1f} cores busy; "
+              f"{r[f'{way}_flops_per_image'] / 1e6:.0f} MFLOP per image, "
+              f"{r[f'{way}_utilisation']:.0%} of the matrix-multiply rate)")
+    print(f"  ratio              {r['ratio']:6.2f}   (before's time / the course's time)")
+    print(f"  matrix multiply    {r['matmul_gflops']:6.1f} GFLOP/s on this machine")
+    print(f"  one epoch, each part alone: reading {r['data_s']:.1f} s, forward "
+          f"{r['forward_s']:.1f} s, backward {r['backward_s']:.1f} s, optimiser "
+          f"{r['optimiser_s']:.1f} s (against {r['now_s']:.1f} s training, reading alongside)")
+
+
+if __name__ == "__main__":
+    main()
