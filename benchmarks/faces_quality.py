@@ -9,8 +9,12 @@ that no candidate trained on:
   reads the same on the face and on its reconstruction (1.0: every attribute survives).
 
 Each row gives the training seconds, so the full profile can take the best quality that fits
-the cold book's budget. The script takes long (minutes per candidate): it is not part of
-run.py. Its last full run is benchmarks/results/faces_quality.json.
+the cold book's budget, and both scores' differences from the first row (the model before, at
+the book's size before) with a 95% bootstrap interval, paired by face. Every candidate trains
+through today's stream, so the seconds compare the models and sizes, not the streams.
+
+The script takes long (minutes per candidate): it is not part of run.py. Its last full run is
+benchmarks/results/faces_quality.json.
 
 Run from the repository root:  .venv/bin/python benchmarks/faces_quality.py [--json FILE]
 """
@@ -31,13 +35,14 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from course_utils import trained  # noqa: E402
+from course_utils.compare import compare  # noqa: E402
 from course_utils.data import celeba, faces  # noqa: E402
 from faces_training import BUILDERS  # noqa: E402
 
-# (model, training faces, epochs): the book's size before, the same size now, and sizes now
-# that cost about as much time as the book's size did before.
+# (model, training faces, epochs): the book's size before, the same size now, sizes now that
+# train as long as the book's size did before (about 100,000 faces seen), and larger ones.
 CANDIDATES = [("before", 6_000, 8), ("now", 6_000, 8), ("now", 6_000, 16), ("now", 12_000, 8),
-              ("now", 20_000, 5)]
+              ("now", 20_000, 5), ("now", 12_000, 12), ("now", 20_000, 8)]
 N_HELD_OUT = 1_000
 CLASSIFIER = (6_000, 1_000, 3)  # chapter 6's attribute classifier: training, held-out faces, epochs
 
@@ -49,18 +54,18 @@ def reconstruct(model, images):
 
 
 def scores(model, classifier, images):
-    """Return (mean PSNR in dB, share of attributes the classifier reads the same)."""
+    """Return each face's PSNR in dB and share of attributes the classifier reads the same."""
     rebuilt = reconstruct(model, images)
     mse = np.mean((rebuilt - images) ** 2, axis=(1, 2, 3))
     read = [classifier.predict(x, batch_size=250, verbose=0) > 0 for x in (images, rebuilt)]
-    return float(np.mean(10 * np.log10(1 / mse))), float(np.mean(read[0] == read[1]))
+    return 10 * np.log10(1 / mse), np.mean(read[0] == read[1], axis=1)
 
 
 def run(candidates=CANDIDATES, cache_dir=None):
     """Train and score every candidate; return one dict per candidate."""
     largest = max(n for _, n, _ in candidates)
     names = list(faces.ATTRIBUTES)
-    rows = []
+    rows, first = [], None
     with tempfile.TemporaryDirectory() as folder:
         root = celeba.write_synthetic_celeba(Path(folder) / "faces", n=largest + N_HELD_OUT,
                                              seed=0)
@@ -78,11 +83,16 @@ def run(candidates=CANDIDATES, cache_dir=None):
                       shuffle=False, verbose=0)
             seconds = time.perf_counter() - start
             psnr, kept = scores(model, classifier, held_out)
+            first = first or (psnr, kept)
+            vs = [compare(now, then, paired=True) for now, then in zip((psnr, kept), first)]
             rows.append({"model": way, "faces": n, "epochs": epochs, "seconds": seconds,
-                         "images_per_s": n * epochs / seconds, "psnr_db": psnr,
-                         "attributes_kept": kept})
+                         "images_per_s": n * epochs / seconds, "psnr_db": float(psnr.mean()),
+                         "attributes_kept": float(kept.mean()),
+                         "psnr_vs_first": [vs[0].difference, vs[0].low, vs[0].high],
+                         "kept_vs_first": [vs[1].difference, vs[1].low, vs[1].high]})
             print(f"{way:6s} {n:6,d} faces x {epochs:2d} epochs  {seconds:6.0f} s  "
-                  f"PSNR {psnr:5.2f} dB  attributes kept {kept:.1%}", flush=True)
+                  f"PSNR {psnr.mean():5.2f} dB ({vs[0]:+.2f})  attributes kept "
+                  f"{kept.mean():.1%} ({vs[1]:+.3f})", flush=True)
     return rows
 
 

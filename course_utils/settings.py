@@ -139,7 +139,7 @@ FACES = {
     # gpu: all of CelebA's 202,599 aligned faces but the held-out ones, 20 epochs
     "N_TRAIN": integer(32, 1_000_000, full=20_000, quick=300, gpu=200_000),
     "N_TEST": integer(32, 100_000, full=1_000, quick=200, gpu=2_000),
-    "EPOCHS": integer(1, 1_000, full=8, quick=1, gpu=20),
+    "EPOCHS": integer(1, 1_000, full=5, quick=1, gpu=20),
     "LATENT_DIM": integer(2, 2_048),
     "BETA": number(0.001, 1_000),
     "BATCH_SIZE": integer(1, 4_096),
