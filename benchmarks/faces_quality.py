@@ -61,7 +61,7 @@ def scores(model, classifier, images):
     return 10 * np.log10(1 / mse), np.mean(read[0] == read[1], axis=1)
 
 
-def run(candidates=CANDIDATES, cache_dir=None):
+def run(candidates=CANDIDATES):
     """Train and score every candidate; return one dict per candidate."""
     largest = max(n for _, n, _ in candidates)
     names = list(faces.ATTRIBUTES)

@@ -377,7 +377,8 @@ def main(argv=None):
     notebooks = [p for p in [root_page()] if p] + chapters()
     before = executed(cache_path)
     stale = invalidate(notebooks, cache_path, keys_path)
-    profile = os.environ.get("COURSE_PROFILE", "full")
+    # The chapters would choose "gpu" by themselves on a GPU; the book is the full profile's.
+    profile = os.environ.setdefault("COURSE_PROFILE", "full")
     print(f"Building the book, {profile} profile: {len(notebooks)} chapters.")
     for nb in notebooks:
         name = str(nb.relative_to(ROOT))

@@ -136,7 +136,7 @@ FACES = {
     **COMMON,
     "DATA_SOURCE": choice(*SOURCES),
     "CELEBA_DIR": path(),
-    # gpu: all of CelebA's 202,599 aligned faces but the held-out ones, 20 epochs
+    # gpu: 200,000 of CelebA's 202,599 aligned faces, 2,000 held out, 20 epochs
     "N_TRAIN": integer(32, 1_000_000, full=20_000, quick=300, gpu=200_000),
     "N_TEST": integer(32, 100_000, full=1_000, quick=200, gpu=2_000),
     "EPOCHS": integer(1, 1_000, full=5, quick=1, gpu=20),

@@ -187,7 +187,7 @@ def test_batches_sizes_limits_and_seeded_shuffle(standin):
 
 
 def test_the_stream_runs_with_fixed_parallelism(standin):
-    # tf.data's autotuner left the faces VAE training on one of two cores about half the time
+    # tf.data's autotuner could leave the faces VAE training on one of two cores
     # (benchmarks/faces_training.py measures the difference).
     assert celeba.load_celeba(standin, batch_size=4).options().autotune.enabled is False
 

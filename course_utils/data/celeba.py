@@ -334,8 +334,8 @@ def _pipeline(paths, labels, image_size, batch_size, shuffle, seed):
     ds = ds.ignore_errors()  # safety net: a file that passed the check but fails to decode
     if batch_size:
         ds = ds.batch(batch_size)
-    # tf.data's autotuner, on two cores, left the training on one of them about half the time
-    # (150 faces/s against 250; benchmarks/faces_training.py): fixed parallelism instead.
+    # tf.data's autotuner, on two cores, could leave the training on one of them
+    # (benchmarks/faces_training.py measures it): fixed parallelism instead.
     options = tf.data.Options()
     options.autotune.enabled = False
     return ds.prefetch(2).with_options(options)
