@@ -22,6 +22,7 @@ Run from the repository root:  .venv/bin/python benchmarks/faces_quality.py [--j
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -103,7 +104,9 @@ def main():
     args = parser.parse_args()
     rows = run()
     if args.json:
-        args.json.write_text(json.dumps(rows, indent=1))
+        record = {"date": time.strftime("%Y-%m-%d"), "cores": len(os.sched_getaffinity(0)),
+                  "held_out_faces": N_HELD_OUT, "seed": 0, "rows": rows}
+        args.json.write_text(json.dumps(record, indent=1) + "\n")
     return 0
 
 
