@@ -63,6 +63,7 @@ there under ``package="course_utils"``, so that the page's class and the library
 import argparse
 import ast
 import copy
+import hashlib
 import json
 import re
 import sys
@@ -96,6 +97,8 @@ SOLUTION_START = re.compile(r"^:::\{solution-start\} *([\w-]+)")
 SOLUTION_END = re.compile(r"^:::\{solution-end\}")
 MYST = re.compile(r"\{[a-z:-]+\}`|^:::|^```\{|\$\$ \([\w-]+\)|^\([\w-]+\)=", re.M)
 FIGURE = "figure"  # a code cell's metadata["mystnb"]["figure"]: {"name": label, "caption": text}
+CHECK_CALL = re.compile(r"\bchecks\.(check_\w+)\(")
+COURSE = "latent-spaces"  # the metadata key an edition carries (booktools.grade reads it)
 
 
 SITE_ONLY = "site-only"  # a cell for the published site alone (course_utils.interactive)
@@ -260,7 +263,7 @@ class Converter:
         self._number_figures(cells)
         self.glued = _glue_patterns(cells)
         self.set_up = False  # whether chapter.setup has run, which show_prose needs
-        out, solution = [], None
+        out, solution, ended, checked = [], None, None, []
         for self.cell, cell in enumerate(cells):
             source = "".join(cell["source"])
             if SITE_ONLY in cell.get("metadata", {}).get("tags", []):
@@ -279,13 +282,19 @@ class Converter:
                 if end:
                     if not solution:
                         self.fail("a solution-end without its solution-start.")
-                    solution = None
+                    ended, solution = solution, None
                     continue
                 if solution and self.kind == "exercises":
                     continue  # prose that belongs to the solution
                 out.extend(self._markdown_cells(source))
             else:
                 out.append(self._code_cell(cell, source, in_solution=bool(solution)))
+                call = CHECK_CALL.search(source)
+                if call and ended and not solution:  # the check cell after an answer
+                    checked.append({"label": ended, "number": self.exercises.get(ended, "?"),
+                                    "check": call[1]})
+                    out[-1]["metadata"][COURSE] = {"exercise": ended}
+                    ended = None
                 figure = _figure(cell)
                 if figure:
                     number = self.figures[figure["name"]]
@@ -298,7 +307,10 @@ class Converter:
         edition = {**copy.deepcopy({k: v for k, v in notebook.items() if k != "cells"}),
                    "cells": [{**c, "id": f"{self.kind[0]}{i:03d}"} for i, c in enumerate(out)]}
         edition["metadata"] = {**edition.get("metadata", {}), "accelerator": "GPU",
-                               "colab": {"provenance": [], "gpuType": "T4"}}
+                               "colab": {"provenance": [], "gpuType": "T4"},
+                               COURSE: {"chapter": self.chapter, "edition": self.kind,
+                                        "version": version(), "exercises": checked,
+                                        "code": fingerprint(cells)}}
         return edition
 
     # --- code ------------------------------------------------------------------------------
@@ -537,6 +549,23 @@ def _glue_patterns(cells):
             for prefix in re.findall(rf"\b{helper}\(\s*\"(\w+)\"", source):
                 patterns.add(re.escape(prefix) + r"_\w+")
     return {re.compile(p) for p in patterns}
+
+
+def version():
+    """Return the course's version, from pyproject.toml."""
+    text = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()  # not ROOT
+    return re.search(r'^version = "([^"]+)"', text, re.M)[1]
+
+
+def fingerprint(cells):
+    """Return a short hash of a chapter's code cells, answers cut to their stubs.
+
+    Both editions of a chapter record it; the grader compares a submission's recorded value
+    with today's to tell an edition of an older version of the chapter.
+    """
+    code = ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    code = [strip_solution(c) if BEGIN in c else c for c in code]
+    return hashlib.sha256(json.dumps(code).encode()).hexdigest()[:12]
 
 
 def main(argv=None):

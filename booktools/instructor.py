@@ -5,6 +5,7 @@
     python -m booktools.instructor run --out runs/gpu -p EPOCHS 20 -p 03:BETA 2
     python -m booktools.instructor run --out runs/beta --sweep 03:BETA=0.5,1,2
     python -m booktools.instructor run --out runs/students --edition exercises 03
+    python -m booktools.instructor grade submissions/ --out grades/monday
 
 Every chapter runs through papermill into the output folder (never into ``book/``). Before
 anything runs, every chapter name, parameter name and value is checked: the names against the
@@ -442,6 +443,41 @@ def _relative_spread(values):
 
 # --- The command ---------------------------------------------------------------------------------
 
+def grade_command(args, say=print):
+    """Check the grading request, then grade every submission; return the exit status."""
+    from booktools import grade
+
+    submissions = Path(args.submissions)
+    try:
+        if not submissions.is_dir():
+            raise InstructorError(f"SUBMISSIONS {submissions} is not a folder: give the folder "
+                                  "that holds the class's notebooks.")
+        if args.profile not in settings.PROFILES:
+            raise InstructorError(f"--profile {args.profile!r} is not one of "
+                                  f"{', '.join(settings.PROFILES)}.")
+        if args.timeout < 1:
+            raise InstructorError(f"--timeout must be at least 1 second; got {args.timeout}.")
+        target, given = Path(args.out).resolve(), submissions.resolve()
+        if target == given or given in target.parents or target in given.parents:
+            raise InstructorError(f"--out {target} and SUBMISSIONS {given} overlap: the grader "
+                                  "would grade its own copies; choose a folder outside it.")
+        out = prepare_folder(args.out, args.force)
+    except InstructorError as error:
+        say(f"Refused, nothing was graded: {error}")
+        return 2
+    say(f"Grading {submissions} in the {args.profile} profile, {args.timeout} s per notebook, "
+        f"into {out}:")
+    start = time.perf_counter()
+    graded = grade.grade(submissions, out, args.profile, args.timeout, say)
+    counts = {}
+    for submission in graded:
+        counts[submission.status] = counts.get(submission.status, 0) + 1
+    say(f"\nDone in {time.perf_counter() - start:.0f} s: "
+        + ", ".join(f"{n} {status}" for status, n in counts.items())
+        + f". Grades: {out / 'grades.md'} and grades.csv")
+    return 0
+
+
 def main(argv=None, say=print):
     """Parse the command line, check everything, run, summarise; return the exit status."""
     parser = argparse.ArgumentParser(
@@ -463,7 +499,17 @@ def main(argv=None, say=print):
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                      help="most sweep runs at a time (default: the number of cores)")
     run.add_argument("--force", action="store_true", help="reuse an existing output folder")
+    grading = commands.add_parser(
+        "grade", help="grade a class's exercise notebooks into grades.csv and grades.md")
+    grading.add_argument("submissions", help="the folder of submitted notebooks (searched whole)")
+    grading.add_argument("--out", required=True, help="a new folder for the grades and copies")
+    grading.add_argument("--profile", default="quick", help="quick (default), full or gpu")
+    grading.add_argument("--timeout", type=int, default=900,
+                         help="seconds a notebook may run before it counts as timed out")
+    grading.add_argument("--force", action="store_true", help="reuse an existing output folder")
     args = parser.parse_args(argv)
+    if args.command == "grade":
+        return grade_command(args, say)
     try:
         if args.jobs < 1:
             raise InstructorError(f"--jobs must be at least 1; got {args.jobs}.")
