@@ -29,11 +29,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from booktools import editions
+from booktools import editions, instructor
 
 COURSE = editions.COURSE
-STATUSES = ("graded", "failed", "timed out", "kernel died", "not a notebook",
-            "not this course", "older edition", "unknown chapter")
 SKIPPED = {".ipynb_checkpoints", "__MACOSX"}  # folders a submission's tools leave behind
 # Installed in each kernel before the first cell runs (IPython's startup folder).
 CONFINE = '''\
@@ -147,18 +145,7 @@ def identify(submission, current):
     return notebook
 
 
-def kernel_spec(out):
-    """Write a kernel spec for this Python under out; return the JUPYTER_PATH entry for it."""
-    folder = Path(out) / ".grading" / "jupyter"
-    spec = folder / "kernels" / "course-grader"
-    spec.mkdir(parents=True, exist_ok=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Latent Spaces grader", "language": "python"}))
-    return folder
-
-
-def execute(notebook, submission, out, profile, timeout, jupyter_path, cache):
+def execute(notebook, submission, out, profile, timeout, kernel, cache):
     """Run a copy of the notebook in its own confined kernel; return the executed notebook."""
     work = Path(out) / "copies" / re.sub(r"[^\w.-]+", "_", submission.name)
     shutil.rmtree(work, ignore_errors=True)
@@ -168,13 +155,14 @@ def execute(notebook, submission, out, profile, timeout, jupyter_path, cache):
     (startup / "00-confine.py").write_text(CONFINE)
     source, executed = work / "submission.ipynb", work / "executed.ipynb"
     source.write_text(json.dumps(notebook))
-    env = {**os.environ, "JUPYTER_PATH": str(jupyter_path), "IPYTHONDIR": str(work / ".ipython"),
+    env = {**os.environ, "JUPYTER_PATH": str(Path(out) / ".kernels"),
+           "IPYTHONDIR": str(work / ".ipython"),
            "COURSE_CACHE": str(cache), "COURSE_PROFILE": profile, "TMPDIR": str(work / "tmp"),
            "MPLCONFIGDIR": str(work / "tmp"), "PYTHONDONTWRITEBYTECODE": "1",
            "COURSE_GRADE_ROOTS": os.pathsep.join([str(work), str(cache)])}
     env.pop("COURSE_CHECKS_MUST_PASS", None)  # a student's failing check is a grade, not an error
     command = [sys.executable, "-m", "papermill", str(source), str(executed), "-p", "PROFILE",
-               profile, "-k", "course-grader", "--cwd", str(work), "--no-progress-bar",
+               profile, "-k", kernel, "--cwd", str(work), "--no-progress-bar",
                "--execution-timeout", str(timeout)]
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -250,13 +238,13 @@ def grade(folder, out, profile="quick", timeout=900, say=print):
     """Grade every file under folder into out; return the submissions, in order."""
     current = today()
     files = find(folder)
-    jupyter_path, cache = kernel_spec(out), Path(out) / ".grading" / "cache"
+    kernel, cache = instructor.find_kernel(out), Path(out) / ".grading" / "cache"
     submissions = []
     for i, path in enumerate(files, 1):
         submission = Submission(path, str(path.relative_to(folder)))
         notebook = identify(submission, current)
         if notebook is not None:
-            executed = execute(notebook, submission, out, profile, timeout, jupyter_path, cache)
+            executed = execute(notebook, submission, out, profile, timeout, kernel, cache)
             submission.exercises = read_checks(executed, current[submission.chapter])
         passed = sum(v == "passed" for v in submission.exercises.values())
         tally = f", {passed} of {len(submission.exercises)} passed" if submission.exercises else ""
