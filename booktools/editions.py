@@ -36,7 +36,14 @@ Every exercise in a chapter has the same cells, in this order:
    the answer's code cell, then a markdown cell ``:::{solution-end}`` (closed by ``:::``): the
    site shows the answer cell inside a collapsed "Solution" dropdown.
 
-3. A check cell (:mod:`course_utils.checks`) that keeps what the rest of the chapter uses.
+3. A check cell (:mod:`course_utils.checks`) that keeps what the rest of the chapter uses. An
+   experiment's check comes after the cells that run it, and compares the student's
+   ``prediction`` with what they measured.
+
+An exercise is of one of three kinds, named by the first word of its title: a code exercise (no
+prefix), ``Derivation: ...`` (a number or a formula worked out on paper) or ``Experiment: ...``
+(a prediction, then a changed setting). The kind goes into the editions' metadata, which the
+grader (:mod:`booktools.grade`) reads.
 
 In the answer cell the reference solution sits between a line ``# BEGIN SOLUTION`` and a line
 ``# END SOLUTION``. Right after ``# END SOLUTION`` come the stub lines, each commented out as
@@ -106,6 +113,15 @@ BIBLIOGRAPHY = BOOK / "references.bib"
 BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 STUB = "# STUB:"
+# An exercise's kind is the first word of its title ("Derivation: ...", "Experiment: ..."); a
+# title without one is a code exercise.
+KINDS_OF_EXERCISE = ("code", "derivation", "experiment")
+
+
+def exercise_kind(title):
+    """Return the kind of an exercise from its title: code, derivation or experiment."""
+    first = title.split(":", 1)[0].strip().lower() if ":" in title else ""
+    return first if first in KINDS_OF_EXERCISE[1:] else "code"
 LIBRARY = "library"  # the tag of a cell whose functions and classes course_utils/taught.py holds
 TAUGHT = Path("course_utils") / "taught.py"  # under ROOT
 REGISTERED = re.compile(r'(register_keras_serializable\(package=)"\w+"')
@@ -248,7 +264,7 @@ class Converter:
         self.path, self.kind = path, kind
         self.chapter = path.stem
         self.number = int(self.chapter[:2])
-        self.equations, self.exercises, self.figures = {}, {}, {}
+        self.equations, self.exercises, self.figures, self.kinds = {}, {}, {}, {}
         self.glued = set()
         self.cell = 0
 
@@ -292,7 +308,7 @@ class Converter:
                 call = CHECK_CALL.search(source)
                 if call and ended and not solution:  # the check cell after an answer
                     checked.append({"label": ended, "number": self.exercises.get(ended, "?"),
-                                    "check": call[1]})
+                                    "kind": self.kinds.get(ended, "code"), "check": call[1]})
                     out[-1]["metadata"][COURSE] = {"exercise": ended}
                     ended = None
                 figure = _figure(cell)
@@ -379,6 +395,7 @@ class Converter:
             title, label, body = exercise.groups()
             number = f"{self.number}.{len(self.exercises) + 1}"
             self.exercises[label] = number
+            self.kinds[label] = exercise_kind(title)
             source = f"### ✏️ Exercise {number}: {title}\n\n{body}"
         text = self._plain(source)
         cells, plain = [], []
@@ -470,9 +487,12 @@ HOW_TO = """\
 **How to work through this notebook.** Run the cells in order, from the top (or *Runtime → Run
 all*): the first one installs the course's helpers, and the paragraphs that quote numbers fill
 them in from your own run as the cells that compute them finish. Each ✏️ exercise is followed by
-a cell to complete (replace `return None  # your code here` with your code) and by a check cell:
-run it, and it prints ✓ or a hint. Until your answer passes, the chapter carries on with the
-course's own answer, so every later cell still runs; once it passes, the chapter uses yours.
+a cell to complete and by a check cell: run it, and it prints ✓ or a hint. There are three kinds:
+a *code* exercise asks for a function (replace `return None  # your code here`); a *derivation*
+for a number or a formula worked out on paper (replace the `None`); an *experiment* for your
+`prediction` first, then a changed setting, and its check compares the prediction with what the
+run measured. Until your answer passes, the chapter carries on with the course's own answer, so
+every later cell still runs; once it passes, the chapter uses yours.
 To start again from a clean state, use *Runtime → Restart session and run all*."""
 
 

@@ -232,7 +232,9 @@ def _verdict(cell):
     if "is not done yet" in text:
         return "not done"
     if text.startswith("✗"):
-        hint = text.split("is not right yet.", 1)[-1].split(" The rest of the chapter")[0]
+        hint = text.split("is not right yet.", 1)[-1]
+        for after in (" The rest of the chapter", " Fix your answer", " Why: "):  # what follows
+            hint = hint.split(after)[0]
         return "not right: " + hint.strip()[:300]
     return "not reached"
 
@@ -272,7 +274,7 @@ def write(submissions, current, out):
              "", "A problem's cell number counts the cells of the executed copy (under copies/; "
              "papermill adds one cell after the parameters).",
              "", "Exercises: " + (", ".join(
-                 f"{e['number']} `{e['label']}`" for c in chapters
+                 f"{e['number']} `{e['label']}` ({e.get('kind', 'code')})" for c in chapters
                  for e in current[c]["exercises"]) or "none"), "",
              "| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]

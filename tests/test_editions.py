@@ -10,6 +10,7 @@ import pytest
 from booktools import build, editions
 
 ROOT = Path(__file__).resolve().parents[1]
+BOOK = ROOT / "book"
 CHAPTERS = [path.stem for path in editions.chapters()]
 EDITIONS = {(kind, name): ROOT / "editions" / kind / f"{name}.ipynb"
             for kind in editions.KINDS for name in CHAPTERS}
@@ -53,8 +54,10 @@ def test_the_exercise_edition_has_stubs_the_solution_edition_answers(name):
     for marker in (editions.BEGIN, editions.END, editions.STUB):
         assert marker not in exercises and marker not in solutions
     # One answer cell per exercise, which may hold several stubs (chapter 3's VAE has three).
+    stubs = ("# your code here", "# your number here", "# your formula here",
+             "# your prediction here")
     n_exercises = len([c for c in cells(EDITIONS["exercises", name], "code")
-                       if "# your code here" in source(c) or "# your number here" in source(c)])
+                       if any(stub in source(c) for stub in stubs)])
     assert n_exercises == len([c for c in cells(EDITIONS["exercises", name], "markdown")
                                if source(c).startswith("### ✏️ Exercise")])
     assert "# your code here" not in solutions
@@ -306,3 +309,39 @@ def test_the_solution_edition_runs_the_books_code_cell_for_cell(name):
     that run a run of the solution editions' code too, which Colab opens."""
     assert _code(EDITIONS["solutions", name], edition=True) == _code(
         ROOT / "book" / f"{name}.ipynb", edition=False)
+
+
+# --- Exercises of three kinds --------------------------------------------------------------------
+
+@pytest.mark.parametrize("title, kind", [("The KL term", "code"),
+                                         ("Derivation: the KL by hand", "derivation"),
+                                         ("Experiment: four times the draws", "experiment"),
+                                         ("Spot the bugs: a KL", "code")])
+def test_an_exercise_kind_is_read_from_its_title(title, kind):
+    assert editions.exercise_kind(title) == kind
+
+
+def test_every_chapter_has_three_exercises_and_the_book_all_three_kinds():
+    kinds = {}
+    for path in sorted((ROOT / "editions" / "exercises").glob("0*.ipynb")):
+        exercises = json.loads(path.read_text())["metadata"][editions.COURSE]["exercises"]
+        assert len(exercises) >= 3, (path.name, [e["label"] for e in exercises])
+        for e in exercises:
+            kinds.setdefault(e["kind"], []).append(path.stem)
+    assert set(kinds) == set(editions.KINDS_OF_EXERCISE), kinds
+    # Derivations and experiments in several chapters, not one of each somewhere.
+    assert len(set(kinds["derivation"])) >= 4 and len(set(kinds["experiment"])) >= 3, kinds
+
+
+def test_an_experiment_asks_for_a_prediction_before_the_run():
+    for path in sorted(BOOK.glob("0*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        for i, cell in enumerate(cells):
+            match = editions.EXERCISE.match("".join(cell["source"]))
+            if not match or editions.exercise_kind(match[1]) != "experiment":
+                continue
+            answer = "".join(cells[i + 2]["source"])  # after the solution-start
+            assert "prediction = " in answer and "# STUB: prediction = None" in answer, path.name
+            check = next("".join(c["source"]) for c in cells[i + 3:]
+                         if "checks.check_" in "".join(c["source"]))
+            assert "(prediction," in check, (path.name, check)

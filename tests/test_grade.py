@@ -120,6 +120,12 @@ def check_cell(*texts, error=None):
       "  The rest of the chapter uses the reference instead\n"], None, "not done"),
     (["✗ in_gap is not right yet. Compare distances with\n  the threshold. The rest of the "
       "chapter uses the reference\n"], None, "not right: Compare distances with the threshold."),
+    (["✗ more_draws is not right yet. You predicted 'about a quarter'; the run says 'about "
+      "half': 0.5 times.\n", "  Why: An average of n draws ... Read why, then try again.\n"],
+     None, "not right: You predicted 'about a quarter'; the run says 'about half': 0.5 times."),
+    (["✗ pca_error is not right yet. Square the singular values.\n",
+      "  Fix your answer, run its cell, then this one again.\n"], None,
+     "not right: Square the singular values."),
     ([], None, "not reached"),
     ([], "NameError", "error: NameError"),
 ])

@@ -1,4 +1,5 @@
-"""Checks for the autoencoder chapter: the shape after a stride-2 convolution."""
+"""Checks for the autoencoder chapter: the shape after a stride-2 convolution, the window one
+code number sees."""
 
 import math
 import numbers
@@ -7,7 +8,10 @@ import keras
 
 from course_utils import models
 from course_utils.models import conv_output_shape
-from course_utils.checks.core import _call, _check, _Hint, _kind, _not_done
+from course_utils.checks.core import (
+    _call, _check, _failed, _Hint, _kind, _nearest, _not_done, _one_number, _predicted,
+    _wrong_step,
+)
 
 
 def _cases():
@@ -90,3 +94,79 @@ def _as_shape(out, args):
                     "padding='same' a stride-2 layer rounds a half up: 7 → 4 (math.ceil, or "
                     "(size + 1) // 2).")
     return tuple(int(v) for v in out)
+
+
+def receptive_field(layers):
+    """Return the side, in input pixels, of the window one number of the last map depends on."""
+    size, step = 1, 1  # the window, and how many input pixels one step of the map moves
+    for layer in layers:
+        size += (layer.kernel_size[0] - 1) * step
+        step *= layer.strides[0]
+    return size
+
+
+def _encoder_convolutions():
+    """Return the convolutions of the chapter's encoder, in order."""
+    return [layer for layer in models.build_encoder().layers
+            if isinstance(layer, keras.layers.Conv2D)]
+
+
+def receptive_field_reference():
+    """Return the window of the chapter's encoder, in pixels a side."""
+    return receptive_field(_encoder_convolutions())
+
+
+_WINDOW = receptive_field_reference()
+
+
+@_check("receptive_field", _WINDOW, f"{_WINDOW}x{_WINDOW} pixels: each of the three layers "
+        "widens the window by 2 steps of its input, and a step doubles at every layer "
+        "(3, then 3 + 2·2 = 7, then 7 + 2·4 = 15).", callable_answer=False,
+        reference_name=f"{_WINDOW} pixels")
+def check_receptive_field(value):
+    """Check a number: the side of the input window one number of the encoder's last map sees."""
+    got = _one_number(value, "receptive_field", stub="receptive_field = None")
+    if got == _WINDOW:
+        return
+    if got == _WINDOW**2:
+        raise _Hint(f"{got:g} is the window's area in pixels; give its side, one number of "
+                    "pixels across.")
+    kernels = [layer.kernel_size[0] for layer in _encoder_convolutions()]
+    after_two = receptive_field(_encoder_convolutions()[:2])
+    _wrong_step(got, [
+        (math.prod(kernels), "The kernel sizes do not multiply: each layer adds to the window, "
+         "(kernel - 1) steps of its input, and one step of a map is as many input pixels as the "
+         "strides before it multiply to."),
+        (sum(kernels), "You added the kernels as if every layer looked at neighbouring pixels; "
+         "but after a stride-2 layer, neighbours on the map are 2 input pixels apart, after two "
+         "such layers 4."),
+        (sum(kernels) - len(kernels) + 1, "You added (kernel - 1) per layer, right, but in "
+         "steps of each layer's own input: convert them to input pixels, 1, 2, then 4 per step "
+         f"(or, if you meant it, {after_two} is the window after two layers: add the third)."),
+        (after_two, f"{after_two} is the window after the first two layers; add the third."),
+        (2 ** len(kernels), "That is how far apart two neighbouring numbers of the last map sit "
+         "in the image (the strides multiplied), not how wide a window each one sees."),
+    ], tolerance=0)
+    raise _Hint(f"{got:g} pixels is not the window. Work from the first layer: its window is 3 "
+                "pixels; each next layer adds (3 - 1) steps of its input, and a step is 1 pixel "
+                "for the first layer's input, 2 for the second's, 4 for the third's.")
+
+
+WIDER_KERNELS_CHOICES = ("the same", "about 1.5 times as wide", "about twice as wide")
+
+
+def check_wider_kernels(prediction, kernel, window, measured):
+    """Compare the prediction with the window measured with kernel x kernel convolutions."""
+    if kernel == 3:
+        return _failed("✗ wider_kernels is not done yet. kernel is still 3: write your "
+                       "prediction, set kernel = 5, then run the cells below.", "", None)
+    if kernel != 5:
+        return _failed(f"✗ wider_kernels is not right yet. kernel is {kernel}; the choices are "
+                       "for 5x5 kernels: set kernel = 5.", "", None)
+    outcome = _nearest(measured / window, dict(zip(WIDER_KERNELS_CHOICES, (1.0, 1.5, 2.0))))
+    why = ("Each layer adds (kernel - 1) steps of its input to the window: with 5x5 kernels "
+           "5 + 4·2 + 4·4 = 29 pixels against 3 + 2·2 + 2·4 = 15. The steps double at every "
+           "layer whatever the kernel, so a wider kernel widens the window at every layer, and "
+           "most at the last.")
+    return _predicted("wider_kernels", prediction, WIDER_KERNELS_CHOICES, outcome,
+                      f"the window is {measured} pixels against {window} with 3x3 kernels", why)

@@ -18,6 +18,7 @@ import re
 import sysconfig
 import textwrap
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,20 +39,21 @@ class _NotDone(_Hint):
     """The exercise's stub is still in place: nothing is wrong yet, it is just not done."""
 
 
-def _not_done(what, stub="return None  # your code here"):
+def _not_done(what, stub="return None  # your code here", answer="your code"):
     """Return the hint for an unfilled exercise: what came back, and what to replace."""
-    return _NotDone(f"{what}: replace `{stub}` with your code.")
+    return _NotDone(f"{what}: replace `{stub}` with {answer}.")
 
 
-def _check(name, reference, success, callable_answer=True, reference_name=None):
+def _check(name, reference, success, callable_answer=True, reference_name=None, used=True):
     """Make verify(answer), which raises a _Hint on a wrong answer, the check of exercise `name`.
 
     The check prints ✓ and `success`, or ✗ and the hint, and returns the answer if it passed,
-    else `reference`. A callable_answer is first checked to be one.
+    else `reference`. A callable_answer is first checked to be one. used=False: no later cell
+    uses the answer (a derivation checked for its own sake), so the hint does not say it does.
     """
     fallback = (f"The rest of the chapter uses the reference "
-                f"{reference_name or _qualname(reference)} instead, so it still runs. Fix your "
-                "answer, run its cell, then this one again.")
+                f"{reference_name or _qualname(reference)} instead, so it still runs. "
+                if used else "") + "Fix your answer, run its cell, then this one again."
 
     def decorate(verify):
         @functools.wraps(verify)
@@ -81,7 +83,7 @@ def _failed(message, fallback, reference):
     if os.environ.get(MUST_PASS) == "1":
         raise AssertionError(f"{message} ({MUST_PASS}=1: the book's own solution must pass "
                              "its check.)")
-    _say(message, fallback)
+    _say(message, *([fallback] if fallback else []))
     return reference
 
 
@@ -194,3 +196,94 @@ def _as_float64(value):
 def _show(values):
     """Return a few numbers as short text for messages: [1, -2, 0.359]."""
     return "[" + ", ".join(f"{v:.3g}" for v in np.ravel(np.asarray(values, np.float64))) + "]"
+
+
+# --- Derivations: a number or a formula worked out on paper ------------------------------------
+
+def _one_number(value, name, stub):
+    """Return a derivation's answer as one float, or fail with a hint on what it was."""
+    if value is None:
+        raise _not_done(f"{name} is None", stub=stub, answer="your number")
+    if isinstance(value, (str, bytes)):
+        raise _Hint(f"{name} is the text {value!r:.40}; give a number, without quotes.")
+    got = _as_numbers(value, name)
+    if got.size != 1:
+        raise _Hint(f"Give one number; {name} holds {got.size}: {_show(got)}.")
+    return float(got.ravel()[0])
+
+
+def _wrong_step(got, mistakes, tolerance):
+    """Raise the hint of the first (value, hint) mistake that got matches within tolerance."""
+    for value, hint in mistakes:
+        if abs(got - value) <= tolerance:
+            raise _Hint(hint)
+
+
+_MATH = {"exp": np.exp, "log": np.log, "sqrt": np.sqrt, "pi": np.pi}
+
+
+def _formula(answer, name, variables, stub):
+    """Return a derivation's formula, a Python expression in `variables`, as a function of them.
+
+    The expression may use exp, log, sqrt and pi (NumPy's); the function takes the variables as
+    keyword arguments holding arrays.
+    """
+    if answer is None:
+        raise _not_done(f"{name} is None", stub=stub, answer="your formula")
+    if not isinstance(answer, str):
+        raise _Hint(f"{name} is {_kind(answer)}; write the formula as text in quotes, e.g. "
+                    f"\"0.5 * exp({variables[-1]})\".")
+    if "^" in answer:
+        raise _Hint(f"{name} uses ^, which Python reads as a bitwise operation: write a power "
+                    "with ** (x**2).")
+    try:
+        with warnings.catch_warnings():  # "0.5 (x)": the hint below says it better
+            warnings.simplefilter("ignore", SyntaxWarning)
+            code = compile(answer, name, "eval")
+    except SyntaxError as err:
+        raise _Hint(f"{name} is not a Python expression ({err.msg}): write it as you would in "
+                    "code, with * for every product.") from None
+    unknown = sorted(set(code.co_names) - set(_MATH) - set(variables))
+    if unknown:
+        raise _Hint(f"{name} uses {', '.join(unknown)}; write it with "
+                    f"{', '.join(variables)} and exp, log, sqrt only.")
+    return lambda **values: np.asarray(eval(code, {"__builtins__": {}, **_MATH}, values),
+                                       dtype=np.float64)
+
+
+# --- Experiments: a prediction written before the run, compared with what it measured ----------
+
+def _predicted(name, prediction, choices, outcome, measured, why):
+    """Say whether the prediction matches what the run measured: ✓ if it does, else ✗ and why.
+
+    prediction is the student's, one of choices; outcome is the choice the run's measurement
+    reads as (from its interval, :mod:`course_utils.compare`), measured what it measured.
+    """
+    options = " or ".join(repr(c) for c in choices)
+    again = ("Read why, then try another setting: predict first, run, and see whether the "
+             "reason holds.")
+    if prediction is None:
+        return _failed(f"✗ {name} is not done yet. prediction is None: write your prediction, "
+                       f"{options}, before you run the experiment, then run its cells again.",
+                       "", None)
+    if prediction not in choices:
+        return _failed(f"✗ {name} is not right yet. prediction is {prediction!r}, not one of "
+                       f"the choices: write {options}.", "", None)
+    if prediction != outcome:
+        return _failed(f"✗ {name} is not right yet. You predicted {prediction!r}; the run says "
+                       f"{outcome!r}: {measured}.", f"Why: {why} {again}", None)
+    _say(f"✓ {name}: you predicted {prediction!r}, and the run agrees: {measured}.", f"Why: {why}")
+    return prediction
+
+
+def _nearest(ratio, targets):
+    """Return the name in targets ({name: ratio}) nearest to ratio on a log scale."""
+    return min(targets, key=lambda name: abs(np.log(ratio / targets[name])))
+
+
+def _word(comparison, words):
+    """Return a choice for a Comparison: words[0] if a is clearly higher, words[2] if clearly
+    lower, words[1] (no clear difference) otherwise."""
+    if not comparison.clear:
+        return words[1]
+    return words[0] if comparison.difference > 0 else words[2]

@@ -1,11 +1,71 @@
-"""Checks for the faces chapters: an attribute's worth and price (5), attribute vectors (6)."""
+"""Checks for the faces chapters: an attribute's price by hand, its worth and price, the
+temperature experiment (5); attribute vectors, a midpoint's length, the great circle
+(6)."""
 
 import numpy as np
 
 from course_utils import arithmetic, latent
 from course_utils.checks.core import (
-    _as_numbers, _call, _check, _first_wrong, _Hint, _not_done, _numbers, _show,
+    _as_numbers, _call, _check, _failed, _first_wrong, _Hint, _not_done, _numbers, _one_number,
+    _predicted, _show, _wrong_step,
 )
+
+
+def check_price_by_hand(value, p, beta):
+    """Check a number: the least price beta H(p), in nats, of an attribute a share p has."""
+    price = beta * arithmetic.binary_entropy(p)
+
+    @_check("price_by_hand", price, f"β H(p) = {beta:g} x {arithmetic.binary_entropy(p):.4f} = "
+            f"{price:.4f} nats per face.", callable_answer=False, used=False)
+    def verify(value):
+        got = _one_number(value, "price_by_hand", stub="price_by_hand = None")
+        if abs(got - price) <= 5e-4:
+            return
+        q = 1 - p
+        _wrong_step(got, [
+            (beta * -(p * np.log2(p) + q * np.log2(q)), "That is the entropy in bits (log base 2); "
+             "the loss counts nats: use the natural logarithm, np.log."),
+            (beta * -(p * np.log10(p) + q * np.log10(q)), "That uses log base 10; the loss counts "
+             "nats: use the natural logarithm, np.log."),
+            (arithmetic.binary_entropy(p), "That is H(p), the information; the price in the loss "
+             f"is β times it, β = {beta:g}."),
+            (beta * -p * np.log(p), "Only the faces with the attribute are counted: H(p) also has "
+             "the term -(1 - p) ln(1 - p) of the faces without it."),
+            (-beta * (p * np.log(p) + q * np.log(q)) * -1, "The sign is flipped: ln p < 0 for "
+             "p < 1, so -p ln p - (1 - p) ln(1 - p) is positive."),
+            (beta / arithmetic.binary_entropy(p), "You divided by H(p); the price is β times it."),
+        ], tolerance=5e-4)
+        raise _Hint(f"{got:.4f} nats is not the price. Compute H(p) = -p ln p - (1 - p) ln(1 - p) "
+                    f"with p = {p:g}, then multiply by β = {beta:g}.")
+
+    return verify(value)
+
+
+TEMPERATURE_CHOICES = ("less", "the same", "more")
+
+
+def check_temperature(prediction, temperature, spreads):
+    """Compare the prediction with how varied the faces decoded at the temperature were.
+
+    spreads is a paired :class:`course_utils.compare.Comparison` of each face's distance from
+    its set's average face: decoded at the temperature against the same draws at 1.
+    """
+    if temperature == 1:
+        return _failed("✗ temperature is not done yet. temperature is still 1: write your "
+                       "prediction, set temperature = 0.5, then run the cells below.", "", None)
+    outcome = {"lower": "less", "higher": "more"}.get(spreads.word, "the same")
+    measured = (f"at temperature {temperature:g} a face lies {spreads.a:.3g} from its set's "
+                f"average face, against {spreads.b:.3g} at 1 (RMS over colour values; difference "
+                f"{spreads:.2g})")
+    closer = temperature < 1
+    toward = "closer to" if closer else "away from"
+    why = (f"Multiplying every code by {temperature:g} moves the codes {toward} the origin "
+           "and to each other, and a smooth decoder maps codes that are close to "
+           f"faces that are close: {'less' if closer else 'more'} variety"
+           + (", faces nearer the decoder's face at z = 0 (GANs' 'truncation trick' trades "
+              "variety for typical faces the same way)." if closer else ", and codes where the "
+              "training codes rarely were."))
+    return _predicted("temperature", prediction, TEMPERATURE_CHOICES, outcome, measured, why)
 
 
 @_check("worth_and_price", arithmetic.worth_and_price, "the worth is p (1 - p) times the summed "
@@ -180,3 +240,52 @@ def check_project_out(fn):
             raise _Hint("You add the component along u; subtract it: v - (v·u / u·u) u.")
         raise _Hint(f"Your result has dot product {float(out @ u):.3g} with u; it must be 0, "
                     "with v - result along u: v - (v·u / u·u) u.")
+
+
+_MIDPOINT = float(np.sqrt(0.5))
+
+
+@_check("midpoint_length", _MIDPOINT, f"{_MIDPOINT:.3f} = 1/√2: each coordinate of the midpoint "
+        "has variance (1 + 1)/4 = 1/2, so its squared length is about d/2 against d, and its "
+        "length √(d/2) against √d.", callable_answer=False, used=False)
+def check_midpoint_length(value):
+    """Check a number: the midpoint's length over an end's, for two independent N(0, I) codes."""
+    got = _one_number(value, "midpoint_length", stub="midpoint_length = None")
+    if abs(got - _MIDPOINT) <= 5e-3:
+        return
+    _wrong_step(got, [
+        (0.5, "That is the ratio of the squared lengths, d/2 against d; the lengths are their "
+         "square roots."),
+        (1.0, "The midpoint of two codes of length about √d is not as long: the two codes are "
+         "independent, so they mostly point in different directions and partly cancel."),
+        (0.25, "The variance of (z_a + z_b)/2 is (1 + 1)/4 in each coordinate: the two variances "
+         "add before dividing by 4."),
+        (float(np.sqrt(2)), "Upside down: the midpoint is the shorter one."),
+    ], tolerance=5e-3)
+    raise _Hint(f"{got:.4f} is not the ratio. Work out the variance of one coordinate of "
+                "(z_a + z_b)/2, then the squared length of the midpoint (d coordinates), then take "
+                "square roots against √d.")
+
+
+GREAT_CIRCLE_CHOICES = ("longer", "about as long", "shorter")
+
+
+def check_great_circle(prediction, path, midpoint_lengths, end_lengths):
+    """Compare the prediction with the midpoints' length on the path, against their ends'.
+
+    The midpoints are "about as long" as their ends when the ratio of the average lengths is
+    within 10% of 1; the straight line's come out near 1/√2.
+    """
+    if path != "slerp":
+        return _failed(f"✗ great_circle is not done yet. path is {path!r}: write your "
+                       "prediction, set path = \"slerp\", then run the cells below.", "", None)
+    ratio = float(np.mean(midpoint_lengths) / np.mean(end_lengths))
+    outcome = "shorter" if ratio < 0.9 else "longer" if ratio > 1.1 else "about as long"
+    measured = (f"on the great circle the midpoints are {ratio:.3f} times as long as their ends, "
+                "on average")
+    why = ("slerp mixes the two codes with weights sin((1 - t)θ)/sin θ and sin(tθ)/sin θ, which "
+           "keep the length of two equally long codes at every t: the path stays on the sphere "
+           "where most of the prior's mass lies, where the straight line cuts inside it (to about "
+           "1/√2 of the length at the midpoint). Ends of different lengths give a midpoint a "
+           "little longer than their average.")
+    return _predicted("great_circle", prediction, GREAT_CIRCLE_CHOICES, outcome, measured, why)

@@ -1,4 +1,5 @@
-"""Chapter 4's checks of the KL divergence: the KL term, Monte Carlo, by hand, a bug hunt.
+"""Checks of the KL divergence: chapter 3's gradient of the KL, chapter 4's KL term, Monte Carlo
+(and its experiment with more draws), by hand, a bug hunt.
 
 check_kl_divergence is also the chapter template's example exercise.
 """
@@ -9,8 +10,8 @@ from keras import ops
 from scipy import stats
 
 from course_utils.checks.core import (
-    _as_float, _as_numbers, _call, _Caveat, _check, _close, _describe, _first_wrong, _Hint, _kind,
-    _not_done, _numbers, _show,
+    _as_float, _as_numbers, _call, _Caveat, _check, _close, _describe, _failed, _first_wrong,
+    _formula, _Hint, _kind, _not_done, _numbers, _predicted, _show,
 )
 from course_utils.kl import kl_closed_form, kl_normal, kl_sampled, kl_terms
 
@@ -225,7 +226,7 @@ _BY_HAND_KL = kl_by_hand_reference()
 def check_kl_by_hand(value):
     """Check a number: the KL of the by-hand exercise's encoder output, to 3 decimals."""
     if value is None:
-        raise _not_done("kl_by_hand is None", stub="kl_by_hand = None")
+        raise _not_done("kl_by_hand is None", stub="kl_by_hand = None", answer="your number")
     if isinstance(value, (str, bytes)):
         raise _Hint(f"kl_by_hand is the text {value!r:.40}; give a number, without quotes.")
     got = _as_numbers(value, "Your answer")
@@ -263,3 +264,94 @@ def check_kl_bug_fix(fn):
                     "each term with -1/2 Σ_j (1 + log σ_j² - μ_j² - σ_j²), where z_log_var "
                     "holds log σ², and look at how the dimensions are combined.")
     check_kl_divergence.__wrapped__(fn)  # one bug left, or another mistake: its hint names it
+
+
+# --- Chapter 3: the gradient of one dimension's KL with respect to log σ² ------------------------
+
+def kl_gradient_log_var(mu, log_var):
+    """Return d KL / d log σ² of one dimension: 1/2 (σ² - 1), whatever μ."""
+    return 0.5 * (np.exp(log_var) - 1.0) + 0.0 * mu
+
+
+_GRADIENT_MISTAKES = [  # (what it computes, the step that went wrong)
+    (lambda mu, lv: 0.5 * (1.0 - np.exp(lv)),
+     "The sign is flipped: that is the gradient of -KL, the ELBO's term. The KL grows with σ² "
+     "above 1, so its gradient is positive there."),
+    (lambda mu, lv: 0.5 * np.exp(lv),
+     "The derivative of -log σ² with respect to log σ² is -1, and it is missing."),
+    (lambda mu, lv: np.exp(lv) - 1.0, "The factor 1/2 in front of the bracket is missing."),
+    (lambda mu, lv: 0.5 * np.exp(lv) - 1.0,
+     "The 1/2 multiplies the whole bracket, the -1 from -log σ² included: 1/2 (σ² - 1)."),
+    (lambda mu, lv: 0.5 * (1.0 - np.exp(-lv)),
+     "That is the derivative with respect to σ². The encoder outputs log σ², so the chain rule "
+     "multiplies it by d σ² / d log σ² = σ²."),
+    (lambda mu, lv: 0.5 * (np.exp(0.5 * lv) - 1.0),
+     "σ² = exp(log_var); exp(log_var / 2) is σ, the standard deviation."),
+    (lambda mu, lv: 0.5 * (np.exp(lv) - lv),
+     "The bracket is differentiated only in part: d/d log σ² of σ² = exp(log σ²) is σ², of "
+     "-log σ² it is -1, and μ² and -1 do not depend on log σ²."),
+    (lambda mu, lv: 0.5 * (mu**2 + np.exp(lv) - 1.0 - lv),
+     "That is the KL itself; differentiate it with respect to log σ²."),
+    (lambda mu, lv: mu + 0.0 * lv, "That is the derivative with respect to μ, not log σ²."),
+]
+_GRID = np.meshgrid(np.linspace(-2.0, 2.0, 5), np.linspace(-3.0, 2.0, 11))
+
+
+@_check("kl_gradient", kl_gradient_log_var, "d KL / d log σ² = 1/2 (σ² - 1), equal to a finite "
+        "difference of the KL at 55 points. It is 0 at σ² = 1, positive above and negative "
+        "below: the KL term pulls every σ² towards the prior's 1, whatever μ.",
+        callable_answer=False, used=False)
+def check_kl_gradient(formula):
+    """Check a formula in mu and log_var: the derivative of one dimension's KL by log σ²."""
+    fn = _formula(formula, "kl_gradient", ("mu", "log_var"), stub="kl_gradient = None")
+    mu, lv = _GRID
+    try:
+        got = np.broadcast_to(fn(mu=mu, log_var=lv), mu.shape)
+    except TypeError as err:
+        if "not callable" in str(err):
+            raise _Hint("Python read a number or a bracket followed by ( as a call: write * for "
+                        "every product, 0.5 * (...).") from None
+        raise _Hint(f"kl_gradient raised {_describe(err)} on numbers.") from None
+    except Exception as err:
+        raise _Hint(f"kl_gradient raised {_describe(err)} on numbers.") from None
+    h = 1e-5  # a central difference of the KL itself, not of the formula above
+    kl = lambda lv: 0.5 * (mu**2 + np.exp(lv) - 1.0 - lv)  # noqa: E731
+    if np.allclose(got, (kl(lv + h) - kl(lv - h)) / (2 * h), rtol=1e-6, atol=1e-8):
+        return
+    for mistake, hint in _GRADIENT_MISTAKES:
+        if np.allclose(got, mistake(mu, lv), rtol=1e-6, atol=1e-9):
+            raise _Hint(hint)
+    at = (0.5, -1.0)
+    raise _Hint(f"At μ = {at[0]}, log σ² = {at[1]} your formula gives "
+                f"{float(fn(mu=np.array(at[0]), log_var=np.array(at[1]))):.4f}, the derivative "
+                f"is {kl_gradient_log_var(*at):.4f}. Write the KL of one dimension with σ² = "
+                "exp(log σ²), 1/2 (μ² + exp(log σ²) - 1 - log σ²), and differentiate term by term.")
+
+
+# --- Chapter 4: the Monte Carlo estimate with more draws, an experiment --------------------------
+
+MORE_DRAWS_CHOICES = ("about the same", "about half", "about a quarter")
+
+
+def check_more_draws(prediction, n_draws, n_more, log_spreads):
+    """Compare the prediction with how much less the estimates spread with n_more draws.
+
+    log_spreads is a :class:`course_utils.compare.Comparison` of the log of the repeated
+    estimates' standard deviation, with n_more draws against n_draws: its difference is the log of
+    the ratio of the spreads, read as the nearest choice.
+    """
+    if n_more == n_draws:
+        return _failed("✗ more_draws is not done yet. n_more is still n_draws: write your "
+                       "prediction, set n_more = 4 * n_draws, then run the cells below.", "", None)
+    if n_more != 4 * n_draws:
+        return _failed(f"✗ more_draws is not right yet. n_more is {n_more:,d}; the choices are "
+                       f"for four times the draws: set n_more = 4 * n_draws ({4 * n_draws:,d}).",
+                       "", None)
+    ratio, low, high = np.exp([log_spreads.difference, log_spreads.low, log_spreads.high])
+    targets = {"about the same": 1.0, "about half": 0.5, "about a quarter": 0.25}
+    outcome = min(targets, key=lambda c: abs(np.log(ratio / targets[c])))
+    measured = (f"with {n_more:,d} draws instead of {n_draws:,d} the estimates spread {ratio:.2f} "
+                f"times as wide (95% interval {low:.2f} to {high:.2f})")
+    why = ("An average of n independent draws spreads as σ / sqrt(n), so four times the draws "
+           "give sqrt(1/4) = 0.5 times the spread: halving the error costs four times the work.")
+    return _predicted("more_draws", prediction, MORE_DRAWS_CHOICES, outcome, measured, why)

@@ -1,11 +1,15 @@
-"""Chapter 2's checks, measuring a latent space: class shares, the KS distance, gaps."""
+"""Chapter 2's checks, measuring a latent space: class shares, the KS distance (by hand and
+in code), gaps (and a stricter threshold)."""
 
 import numpy as np
 from scipy import stats
 from scipy.spatial import cKDTree
 
 from course_utils import measures
-from course_utils.checks.core import _check, _first_wrong, _Hint, _numbers, _show
+from course_utils.checks.core import (
+    _check, _failed, _first_wrong, _Hint, _numbers, _one_number, _predicted, _show, _word,
+    _wrong_step,
+)
 
 
 def _grid_points(low, high, n):
@@ -246,3 +250,54 @@ def _check_gap_shape(got, expected, n_ref):
                     "each point, its distance to the nearest embedding compared with threshold.")
     raise _Hint(f"Your result has shape {got.shape}; return one True or False per point, shape "
                 f"{expected.shape}.")
+
+
+KS_BY_HAND_SAMPLE = (0.0, 0.5, 1.5)  # three codes along one axis, against N(0, 1)
+_KS = measures.ks_distance(KS_BY_HAND_SAMPLE)
+
+
+@_check("ks_by_hand", _KS, f"{_KS:.3f}: the largest gap lies just before the first jump, where "
+        "the sample's CDF is still 0 and the Normal's already 0.5.", callable_answer=False,
+        used=False)
+def check_ks_by_hand(value):
+    """Check a number: the KS distance of the by-hand sample from N(0, 1), to 3 decimals."""
+    got = _one_number(value, "ks_by_hand", stub="ks_by_hand = None")
+    if abs(got - _KS) <= 1e-3:
+        return
+    x = np.array(KS_BY_HAND_SAMPLE)
+    cdf, steps = stats.norm.cdf(x), np.arange(1, len(x) + 1) / len(x)
+    _wrong_step(got, [
+        ((steps - cdf).max(), "You looked just after each jump only; look just before it too, "
+         "where the sample's CDF still has its previous value: (i - 1)/n against Φ(x_i)."),
+        (np.abs(steps - cdf).max(), "You took |i/n - Φ(x_i)|, the gap just after each jump; the "
+         "largest gap can lie just before a jump: compare Φ(x_i) with (i - 1)/n as well."),
+        (np.abs(steps - cdf).mean(), "The KS distance is the largest gap, not the average one."),
+        ((steps - cdf).max() + (cdf - steps + 1 / len(x)).max(), "The KS distance is the larger "
+         "of the two gaps, not their sum."),
+    ], tolerance=1e-3)
+    raise _Hint(f"{got:.4f} is not the distance. At each sorted value x_i compare Φ(x_i) with i/n "
+                "(just after the jump) and with (i - 1)/n (just before it); the KS distance is the "
+                "largest of these gaps.")
+
+
+STRICTER_CHOICES = ("higher", "no clear difference", "lower")
+
+
+def check_stricter_threshold(prediction, threshold, stricter, shares):
+    """Compare the prediction with the share of samples in gaps at the stricter threshold.
+
+    shares is a paired :class:`course_utils.compare.Comparison` of the samples' in-gap flags at
+    the stricter threshold against the chapter's.
+    """
+    if stricter == threshold:
+        return _failed("✗ stricter_threshold is not done yet. stricter is still threshold: write "
+                       "your prediction, set stricter = threshold / 2, then run the cells below.",
+                       "", None)
+    outcome = _word(shares, STRICTER_CHOICES)
+    measured = (f"at a threshold of {stricter:.3g} instead of {threshold:.3g}, {shares.a:.1%} of "
+                f"the samples lie in gaps against {shares.b:.1%}")
+    why = ("A point is in a gap when its nearest code is farther than the threshold; every point "
+           "farther than a threshold is also farther than a smaller one, so a smaller threshold "
+           "can only add points. The share of samples 'in gaps' is a property of the codes and of "
+           "the threshold you chose: quote it with its threshold.")
+    return _predicted("stricter_threshold", prediction, STRICTER_CHOICES, outcome, measured, why)

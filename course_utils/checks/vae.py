@@ -1,4 +1,5 @@
-"""Chapter 3's checks: new images from N(0, I), the VAE's loss and training step."""
+"""Chapter 3's checks: new images from N(0, I), the VAE's loss and training step, and the
+experiment that decodes a draw instead of the centre."""
 
 import keras
 import numpy as np
@@ -8,7 +9,8 @@ from scipy import stats
 
 from course_utils import latent, models
 from course_utils.checks.core import (
-    _as_numbers, _call, _check, _close, _Hint, _kind, _not_done, _numbers, _show,
+    _as_numbers, _call, _check, _close, _failed, _Hint, _kind, _not_done, _numbers,
+    _predicted, _show, _word,
 )
 from course_utils.kl import kl_closed_form
 
@@ -233,3 +235,27 @@ def _check_train_step(vae_class, images):
         raise _Hint("train_step must return the running means, a dict with total_loss, "
                     "reconstruction_loss and kl_loss: return self.track(reconstruction, kl, "
                     "total).")
+
+
+CENTRE_OR_DRAW_CHOICES = ("higher", "no clear difference", "lower")
+
+
+def check_centre_or_draw(prediction, decode_from, errors):
+    """Compare the prediction with the reconstruction error of decoded draws against centres.
+
+    errors is a paired :class:`course_utils.compare.Comparison` of each test image's
+    reconstruction loss: decoded from one draw z of q(z | x), against from its centre μ(x).
+    """
+    if decode_from != "draw":
+        return _failed(f"✗ centre_or_draw is not done yet. decode_from is {decode_from!r}: write "
+                       "your prediction, set decode_from = \"draw\", then run the cells below.",
+                       "", None)
+    outcome = _word(errors, CENTRE_OR_DRAW_CHOICES)
+    measured = (f"decoded from a draw, an image's reconstruction loss is {errors.a:.1f} nats on "
+                f"average, from its centre {errors.b:.1f} (difference {errors:.3g})")
+    why = ("A draw lies off the centre by about σ in each dimension, towards codes of similar but "
+           "other images, so its picture fits the image less well. Training sees only draws, "
+           "which is why the decoder must be smooth around each centre; to reconstruct, decode "
+           "the centre μ(x).")
+    return _predicted("centre_or_draw", prediction, CENTRE_OR_DRAW_CHOICES, outcome, measured,
+                      why)
