@@ -11,6 +11,11 @@ from course_utils.checks.autoencoder import receptive_field_reference
 # --- Derivations: a number ---------------------------------------------------------------------
 
 NUMBERS = {  # check: (right answers, {wrong answer: a phrase of its hint})
+    "least loss": (
+        checks.check_least_loss, [0.5004, 0.500, np.float64(0.50040242)],
+        {0.0: "does not score 0", 0.7219: "bits", 0.1785: "Only the first term",
+         0.3219: "Only the second term", -0.5004: "The sign", 0.6: "Setting the derivative",
+         None: "not done yet"}),
     "receptive field": (
         lambda v: checks.check_receptive_field(v), [15, 15.0, np.int64(15), np.array([15])],
         {27: "do not multiply", 9: "neighbours on the map are 2 input pixels apart",
@@ -23,15 +28,17 @@ NUMBERS = {  # check: (right answers, {wrong answer: a phrase of its hint})
     "KS by hand": (
         checks.check_ks_by_hand, [0.5, 0.500, np.float32(0.5)],
         {0.0668: "just after each jump only", 0.1667: "|i/n - Φ(x_i)|", 0.4: "largest of these",
+         0.358: "Start left of the first value",
          None: "not done yet"}),
     "midpoint length": (
         checks.check_midpoint_length, [0.707, np.sqrt(0.5), 0.7071],
-        {0.5: "squared lengths", 1.0: "partly cancel", 0.25: "variances add", 1.414: "Upside down",
+        {0.5: "(1 + 1)/4 = 1/2", 1.0: "partly cancel", 0.25: "variances add", 1.414: "Upside down",
          0.6: "variance of one coordinate", None: "not done yet"}),
     "PCA's error": (
         checks.check_pca_error, [1.3, 1.30, 130 / 100],
         {13.0: "keeps", 0.18: "Square the singular values", 130: "divide by their number",
-         5.3: "Off by one", 1.14: "No square root", 2: "Eckart-Young", None: "not done yet"}),
+         5.3: "Off by one", 1.14: "No square root", 1.3131: "not n - 1", 2: "Eckart-Young",
+         None: "not done yet"}),
 }
 
 
@@ -107,7 +114,7 @@ EXPERIMENTS = {  # name: (check(prediction, changed), its choices, a measurement
         pred, 50 if changed else 1000, 1000, c), paired(0.3), "higher"),
     "wider kernels": (lambda pred, changed, c: checks.check_wider_kernels(
         pred, 5 if changed else 3, 15, c), 29, "about twice as wide"),
-    "stricter threshold": (lambda pred, changed, c: checks.check_stricter_threshold(
+    "smaller threshold": (lambda pred, changed, c: checks.check_stricter_threshold(
         pred, 0.4, 0.2 if changed else 0.4, c), paired(0.2), "higher"),
     "centre or draw": (lambda pred, changed, c: checks.check_centre_or_draw(
         pred, "draw" if changed else "centre", c), paired(0.5), "higher"),
@@ -119,7 +126,7 @@ CHOICES = {"more draws": ("about the same", "about half", "about a quarter"),
            "temperature": ("less", "the same", "more"),
            "few images": ("higher", "no clear difference", "lower"),
            "wider kernels": ("the same", "about 1.5 times as wide", "about twice as wide"),
-           "stricter threshold": ("higher", "no clear difference", "lower"),
+           "smaller threshold": ("higher", "no clear difference", "lower"),
            "centre or draw": ("higher", "no clear difference", "lower"),
            "great circle": ("shorter", "about as long", "longer")}
 
@@ -165,3 +172,9 @@ def test_the_great_circle_reads_the_straight_line_as_shorter(run, monkeypatch):
     _, out = run(lambda p: checks.check_great_circle(p, "slerp", np.full(5, 7.1), np.full(5, 10.0)),
                  "shorter")
     assert out.startswith("✓"), out
+
+
+def test_a_smaller_threshold_must_be_half(run, monkeypatch):
+    monkeypatch.delenv("COURSE_CHECKS_MUST_PASS", raising=False)
+    _, out = run(lambda p: checks.check_stricter_threshold(p, 0.4, 0.8, paired(-0.2)), "lower")
+    assert "is not right yet" in out and "threshold / 2" in out, out

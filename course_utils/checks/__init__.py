@@ -8,7 +8,7 @@ course's topic modules (``kl``, ``latent``, ``measures``, ``models``). Chapters 
 
 from course_utils.checks.anomaly import check_threshold
 from course_utils.checks.autoencoder import (
-    check_conv_output_shape, check_receptive_field, check_wider_kernels,
+    check_conv_output_shape, check_least_loss, check_receptive_field, check_wider_kernels,
 )
 from course_utils.checks.denoising import check_psnr
 from course_utils.checks.faces import (
@@ -35,9 +35,9 @@ __all__ = [
     "check_centre_or_draw", "check_class_shares", "check_conv_output_shape", "check_decoder",
     "check_few_images", "check_flips", "check_generate", "check_great_circle", "check_in_gap",
     "check_kl_bug_fix", "check_kl_by_hand", "check_kl_divergence", "check_kl_gradient",
-    "check_kl_sampled", "check_ks_by_hand", "check_ks_distance", "check_midpoint_length",
-    "check_more_draws", "check_pca_error", "check_price_by_hand", "check_project_out",
-    "check_psnr", "check_receptive_field", "check_sampling", "check_stricter_threshold",
-    "check_temperature", "check_threshold", "check_vae_model", "check_wider_kernels",
-    "check_worth_and_price",
+    "check_kl_sampled", "check_ks_by_hand", "check_ks_distance", "check_least_loss",
+    "check_midpoint_length", "check_more_draws", "check_pca_error", "check_price_by_hand",
+    "check_project_out", "check_psnr", "check_receptive_field", "check_sampling",
+    "check_stricter_threshold", "check_temperature", "check_threshold", "check_vae_model",
+    "check_wider_kernels", "check_worth_and_price",
 ]

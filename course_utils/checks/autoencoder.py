@@ -1,10 +1,11 @@
-"""Checks for the autoencoder chapter: the shape after a stride-2 convolution, the window one
-code number sees."""
+"""Checks for the autoencoder chapter: the lowest loss of a grey pixel, the shape after a stride-2
+convolution, the window one code number sees (and with wider kernels)."""
 
 import math
 import numbers
 
 import keras
+import numpy as np
 
 from course_utils import models
 from course_utils.models import conv_output_shape
@@ -170,3 +171,41 @@ def check_wider_kernels(prediction, kernel, window, measured):
            "most at the last.")
     return _predicted("wider_kernels", prediction, WIDER_KERNELS_CHOICES, outcome,
                       f"the window is {measured} pixels against {window} with 3x3 kernels", why)
+
+
+LEAST_LOSS_PIXEL = 0.8  # the grey pixel of the exercise
+
+
+def least_loss_reference(x=LEAST_LOSS_PIXEL):
+    """Return the smallest BCE of a pixel of value x: its entropy, in nats."""
+    return float(-(x * np.log(x) + (1 - x) * np.log(1 - x)))
+
+
+_LEAST = least_loss_reference()
+
+
+@_check("least_loss", _LEAST, f"{_LEAST:.3f} nats, at x̂ = x = {LEAST_LOSS_PIXEL}: the BCE of a "
+        "grey pixel is smallest when the decoder outputs the pixel itself, and that smallest "
+        "value is the pixel's entropy, above 0.", callable_answer=False, used=False)
+def check_least_loss(value):
+    """Check a number: the smallest BCE of a pixel of value 0.8, in nats."""
+    got = _one_number(value, "least_loss", stub="least_loss = None")
+    if abs(got - _LEAST) <= 1e-3:
+        return
+    x = LEAST_LOSS_PIXEL
+    _wrong_step(got, [
+        (0.0, "A perfect output, x̂ = x, does not score 0 for a grey pixel: put x̂ = 0.8 into the "
+         "BCE term and evaluate it."),
+        (-(x * np.log2(x) + (1 - x) * np.log2(1 - x)), "That is in bits (log base 2); the loss "
+         "uses natural logarithms: nats."),
+        (-(x * np.log10(x) + (1 - x) * np.log10(1 - x)), "That uses log base 10; the loss uses "
+         "natural logarithms."),
+        (-x * np.log(x), "Only the first term: the pixel is 'on' with probability 0.8 and 'off' "
+         "with 0.2, and the second term, -(1 - x) log(1 - x), counts the 'off' part."),
+        (-(1 - x) * np.log(1 - x), "Only the second term: add -x log x̂ at x̂ = x too."),
+        (x * np.log(x) + (1 - x) * np.log(1 - x), "The sign: the BCE has a minus in front, and "
+         "log of a number below 1 is negative, so the loss is positive."),
+    ], tolerance=1e-3)
+    raise _Hint(f"{got:.4f} is not the smallest loss. Setting the derivative "
+                "-x/x̂ + (1 - x)/(1 - x̂) to 0 gives x̂ = x; evaluate -(x log x + (1 - x) "
+                "log(1 - x)) at x = 0.8.")

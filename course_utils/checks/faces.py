@@ -12,11 +12,12 @@ from course_utils.checks.core import (
 
 
 def check_price_by_hand(value, p, beta):
-    """Check a number: the least price beta H(p), in nats, of an attribute a share p has."""
+    """Check a number: the least price beta H(p) in the loss of an attribute a share p has."""
     price = beta * arithmetic.binary_entropy(p)
 
     @_check("price_by_hand", price, f"β H(p) = {beta:g} x {arithmetic.binary_entropy(p):.4f} = "
-            f"{price:.4f} nats per face.", callable_answer=False, used=False)
+            f"{price:.4f} per face, in the loss's units (summed squared error): β turns the "
+            "nats of information into loss.", callable_answer=False, used=False)
     def verify(value):
         got = _one_number(value, "price_by_hand", stub="price_by_hand = None")
         if abs(got - price) <= 5e-4:
@@ -35,7 +36,7 @@ def check_price_by_hand(value, p, beta):
              "p < 1, so -p ln p - (1 - p) ln(1 - p) is positive."),
             (beta / arithmetic.binary_entropy(p), "You divided by H(p); the price is β times it."),
         ], tolerance=5e-4)
-        raise _Hint(f"{got:.4f} nats is not the price. Compute H(p) = -p ln p - (1 - p) ln(1 - p) "
+        raise _Hint(f"{got:.4f} is not the price. Compute H(p) = -p ln p - (1 - p) ln(1 - p) "
                     f"with p = {p:g}, then multiply by β = {beta:g}.")
 
     return verify(value)
@@ -62,14 +63,14 @@ def check_temperature(prediction, temperature, spreads):
     why = (f"Multiplying every code by {temperature:g} moves the codes {toward} the origin "
            "and to each other, and a smooth decoder maps codes that are close to "
            f"faces that are close: {'less' if closer else 'more'} variety"
-           + (", faces nearer the decoder's face at z = 0 (GANs' 'truncation trick' trades "
+           + (", faces nearer their set's average face (GANs' 'truncation trick' trades "
               "variety for typical faces the same way)." if closer else ", and codes where the "
               "training codes rarely were."))
     return _predicted("temperature", prediction, TEMPERATURE_CHOICES, outcome, measured, why)
 
 
 @_check("worth_and_price", arithmetic.worth_and_price, "the worth is p (1 - p) times the summed "
-        "squared difference of the two average images and the price beta H(p) in nats, on 3 "
+        "squared difference of the two average images and the price beta H(p), H in nats, on 3 "
         "sets of images, and an attribute that every image has is worth and costs nothing.")
 def check_worth_and_price(fn):
     """Check worth_and_price(images, labels, beta): p(1-p) |m_on - m_off|^2 and beta H(p)."""
@@ -254,8 +255,9 @@ def check_midpoint_length(value):
     if abs(got - _MIDPOINT) <= 5e-3:
         return
     _wrong_step(got, [
-        (0.5, "That is the ratio of the squared lengths, d/2 against d; the lengths are their "
-         "square roots."),
+        (0.5, "Either you took the variance of a coordinate of (z_a + z_b)/2 as 1/4 (the two "
+         "variances add first: (1 + 1)/4 = 1/2), or you gave the ratio of the squared lengths, "
+         "d/2 against d, whose square root is the ratio of the lengths."),
         (1.0, "The midpoint of two codes of length about √d is not as long: the two codes are "
          "independent, so they mostly point in different directions and partly cancel."),
         (0.25, "The variance of (z_a + z_b)/2 is (1 + 1)/4 in each coordinate: the two variances "
@@ -284,8 +286,8 @@ def check_great_circle(prediction, path, midpoint_lengths, end_lengths):
     measured = (f"on the great circle the midpoints are {ratio:.3f} times as long as their ends, "
                 "on average")
     why = ("slerp mixes the two codes with weights sin((1 - t)θ)/sin θ and sin(tθ)/sin θ, which "
-           "keep the length of two equally long codes at every t: the path stays on the sphere "
-           "where most of the prior's mass lies, where the straight line cuts inside it (to about "
-           "1/√2 of the length at the midpoint). Ends of different lengths give a midpoint a "
-           "little longer than their average.")
+           "keep the length of two equally long codes at every t: the path stays on the shell of "
+           "the ends' length, where the straight line cuts inside it (to about 1/√2 of the "
+           "length at the midpoint, for nearly orthogonal ends). Ends of different lengths give "
+           "a midpoint a little longer than their average.")
     return _predicted("great_circle", prediction, GREAT_CIRCLE_CHOICES, outcome, measured, why)

@@ -279,7 +279,8 @@ _GRADIENT_MISTAKES = [  # (what it computes, the step that went wrong)
      "above 1, so its gradient is positive there."),
     (lambda mu, lv: 0.5 * np.exp(lv),
      "The derivative of -log σ² with respect to log σ² is -1, and it is missing."),
-    (lambda mu, lv: np.exp(lv) - 1.0, "The factor 1/2 in front of the bracket is missing."),
+    (lambda mu, lv: np.exp(lv) - 1.0, "The factor 1/2 in front of the bracket is missing (or "
+     "you differentiated with respect to log σ, not log σ² = 2 log σ)."),
     (lambda mu, lv: 0.5 * np.exp(lv) - 1.0,
      "The 1/2 multiplies the whole bracket, the -1 from -log σ² included: 1/2 (σ² - 1)."),
     (lambda mu, lv: 0.5 * (1.0 - np.exp(-lv)),

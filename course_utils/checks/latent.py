@@ -272,6 +272,8 @@ def check_ks_by_hand(value):
         (np.abs(steps - cdf).max(), "You took |i/n - Φ(x_i)|, the gap just after each jump; the "
          "largest gap can lie just before a jump: compare Φ(x_i) with (i - 1)/n as well."),
         (np.abs(steps - cdf).mean(), "The KS distance is the largest gap, not the average one."),
+        ((cdf[1:] - steps[:-1]).max(), "Start left of the first value: there the staircase is "
+         "still 0, and the Normal's CDF already Φ(0) = 0.5."),
         ((steps - cdf).max() + (cdf - steps + 1 / len(x)).max(), "The KS distance is the larger "
          "of the two gaps, not their sum."),
     ], tolerance=1e-3)
@@ -290,9 +292,13 @@ def check_stricter_threshold(prediction, threshold, stricter, shares):
     the stricter threshold against the chapter's.
     """
     if stricter == threshold:
-        return _failed("✗ stricter_threshold is not done yet. stricter is still threshold: write "
+        return _failed("✗ smaller_threshold is not done yet. stricter is still threshold: write "
                        "your prediction, set stricter = threshold / 2, then run the cells below.",
                        "", None)
+    if not np.isclose(stricter, threshold / 2):
+        return _failed(f"✗ smaller_threshold is not right yet. stricter is {stricter:.3g}; the "
+                       f"question is about half the threshold: set stricter = threshold / 2 "
+                       f"({threshold / 2:.3g}).", "", None)
     outcome = _word(shares, STRICTER_CHOICES)
     measured = (f"at a threshold of {stricter:.3g} instead of {threshold:.3g}, {shares.a:.1%} of "
                 f"the samples lie in gaps against {shares.b:.1%}")
@@ -300,4 +306,4 @@ def check_stricter_threshold(prediction, threshold, stricter, shares):
            "farther than a threshold is also farther than a smaller one, so a smaller threshold "
            "can only add points. The share of samples 'in gaps' is a property of the codes and of "
            "the threshold you chose: quote it with its threshold.")
-    return _predicted("stricter_threshold", prediction, STRICTER_CHOICES, outcome, measured, why)
+    return _predicted("smaller_threshold", prediction, STRICTER_CHOICES, outcome, measured, why)

@@ -41,6 +41,8 @@ def check_pca_error(value):
         ((s[k:] ** 2).sum() / n / len(s), "You also divided by the number of values per image; "
          "the question asks for the error per image, summed over its values."),
         (np.sqrt((s[k:] ** 2).sum() / n), "No square root: the error is a sum of squares."),
+        ((s[k:] ** 2).sum() / (n - 1), "Divide by n, not n - 1: the error per image is an average "
+         "over the n images, not an estimate of a variance."),
     ], tolerance=1e-3)
     raise _Hint(f"{got:.4g} is not the error. By Eckart-Young the summed squared error is "
                 f"Σ_(j>k) σ_j²: add the squares of the singular values after the first {k}, "
