@@ -245,17 +245,21 @@ def grade(folder, out, profile="quick", timeout=900, say=print):
     files = find(folder)
     kernel, cache = instructor.find_kernel(out), Path(out) / ".grading" / "cache"
     submissions = []
-    for i, path in enumerate(files, 1):
-        submission = Submission(path, str(path.relative_to(folder)))
-        notebook = identify(submission, current)
-        if notebook is not None:
-            executed = execute(notebook, submission, out, profile, timeout, kernel, cache)
-            submission.exercises = read_checks(executed, current[submission.chapter])
-        passed = sum(v == "passed" for v in submission.exercises.values())
-        tally = f", {passed} of {len(submission.exercises)} passed" if submission.exercises else ""
-        say(f"[{i}/{len(files)}] {submission.name}: {submission.status}{tally}"
-            f"{f' ({submission.seconds:.0f} s)' if submission.seconds else ''}")
-        submissions.append(submission)
+    try:
+        for i, path in enumerate(files, 1):
+            submission = Submission(path, str(path.relative_to(folder)))
+            notebook = identify(submission, current)
+            if notebook is not None:
+                executed = execute(notebook, submission, out, profile, timeout, kernel, cache)
+                submission.exercises = read_checks(executed, current[submission.chapter])
+            passed = sum(v == "passed" for v in submission.exercises.values())
+            tally = (f", {passed} of {len(submission.exercises)} passed"
+                     if submission.exercises else "")
+            say(f"[{i}/{len(files)}] {submission.name}: {submission.status}{tally}"
+                f"{f' ({submission.seconds:.0f} s)' if submission.seconds else ''}")
+            submissions.append(submission)
+    finally:
+        shutil.rmtree(Path(out) / ".kernels", ignore_errors=True)  # as instructor run does
     write(submissions, current, out)
     return submissions
 

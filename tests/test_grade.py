@@ -218,6 +218,7 @@ def test_a_class_is_graded_into_one_table(tmp_path, monkeypatch):
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
              for p in (tmp_path / "class").iterdir()}
     assert after == before  # the submissions are never changed
+    assert not (tmp_path / "out" / ".kernels").exists()  # the kernel spec goes with the run
     table = (tmp_path / "out" / "grades.md").read_text()
     assert "| right.ipynb | 02_limitations | solutions | graded |" in table
     assert any("9 submissions" in line or "graded" in line for line in said)
