@@ -50,7 +50,7 @@ class Explorer:
                 f"{self.body}{model}</div>")
 
 
-def latent_explorer(decoder, codes, labels, class_names, extent=None, title="Codes"):
+def latent_explorer(decoder, codes, labels, class_names, extent=None, title="Codes", model=True):
     """Return an explorer: point anywhere on a 2-D latent map, see that point decoded.
 
     codes: (n, 2) codes drawn on the map, coloured by labels; extent: (x0, x1, y0, y1) of the
@@ -89,7 +89,29 @@ def latent_explorer(decoder, codes, labels, class_names, extent=None, title="Cod
             f'<p class="explorer-legend">{legend}</p>')
     shape = [int(d) for d in decoder.output_shape[1:]]
     return Explorer("latent-map", {"extent": extent, "shape": shape}, body,
-                    decoder_to_onnx(decoder))
+                    decoder_to_onnx(decoder) if model else None)
+
+
+def conditional_explorer(decoder, codes, labels, class_names, extent=None,
+                         title="Style codes"):
+    """Return an explorer: pick a class, point at a style on the 2-D map, see it decoded.
+
+    decoder: a conditional decoder, [z (n, 2), one-hot label (n, classes)] to images; it runs
+    in the browser on one input, the code and the one-hot label side by side.
+    """
+    import keras
+
+    explorer = latent_explorer(decoder, codes, labels, class_names, extent, title, model=False)
+    latent, n_classes = decoder.input_shape[0][-1], decoder.input_shape[1][-1]
+    joined = keras.Input(shape=(latent + n_classes,), name="z")
+    side_by_side = keras.Model(joined, decoder([joined[:, :latent], joined[:, latent:]]))
+    options = "".join(f'<option value="{k}">{html.escape(name)}</option>'
+                      for k, name in enumerate(class_names))
+    explorer.body = (f'<p class="explorer-controls"><label>Class <select class="explorer-class">'
+                     f"{options}</select></label></p>{explorer.body}")
+    explorer.config["classes"] = int(n_classes)
+    explorer.model = decoder_to_onnx(side_by_side)
+    return explorer
 
 
 def kl_explorer(mu=1.0, sigma=0.5):

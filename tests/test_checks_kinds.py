@@ -34,6 +34,10 @@ NUMBERS = {  # check: (right answers, {wrong answer: a phrase of its hint})
         checks.check_midpoint_length, [0.707, np.sqrt(0.5), 0.7071],
         {0.5: "(1 + 1)/4 = 1/2", 1.0: "partly cancel", 0.25: "variances add", 1.414: "Upside down",
          0.6: "variance of one coordinate", None: "not done yet"}),
+    "MIG by hand": (
+        checks.check_mig_by_hand, [0.144, 0.1443, (0.30 - 0.20) / np.log(2)],
+        {0.361: "runner-up", 0.1: "Divide the gap", 0.433: "Subtract the runner-up",
+         0.5: "Sort the four numbers", None: "not done yet"}),
     "PCA's error": (
         checks.check_pca_error, [1.3, 1.30, 130 / 100],
         {13.0: "keeps", 0.18: "Square the singular values", 130: "divide by their number",
@@ -118,6 +122,9 @@ EXPERIMENTS = {  # name: (check(prediction, changed), its choices, a measurement
         pred, 0.4, 0.2 if changed else 0.4, c), paired(0.2), "higher"),
     "centre or draw": (lambda pred, changed, c: checks.check_centre_or_draw(
         pred, "draw" if changed else "centre", c), paired(0.5), "higher"),
+    "swap label": (lambda pred, changed, c: checks.check_swap_label(
+        pred, "Trouser", "Sneaker" if changed else "Trouser", *c),
+        (np.r_[np.ones(90), np.zeros(10)], np.zeros(100)), "the new label"),
     "great circle": (lambda pred, changed, c: checks.check_great_circle(
         pred, "slerp" if changed else "line", *c), (np.full(5, 10.2), np.full(5, 10.0)),
         "about as long"),
@@ -128,7 +135,8 @@ CHOICES = {"more draws": ("about the same", "about half", "about a quarter"),
            "wider kernels": ("the same", "about 1.5 times as wide", "about twice as wide"),
            "smaller threshold": ("higher", "no clear difference", "lower"),
            "centre or draw": ("higher", "no clear difference", "lower"),
-           "great circle": ("shorter", "about as long", "longer")}
+           "great circle": ("shorter", "about as long", "longer"),
+           "swap label": ("the new label", "no clear difference", "the old class")}
 
 
 @pytest.mark.parametrize("name", EXPERIMENTS)
@@ -178,3 +186,29 @@ def test_a_smaller_threshold_must_be_half(run, monkeypatch):
     monkeypatch.delenv("COURSE_CHECKS_MUST_PASS", raising=False)
     _, out = run(lambda p: checks.check_stricter_threshold(p, 0.4, 0.8, paired(-0.2)), "lower")
     assert "is not right yet" in out and "threshold / 2" in out, out
+
+
+def test_the_conditional_decoders_input_and_a_traversal(run):
+    import keras
+
+    right = lambda z, labels: keras.layers.Concatenate()([z, labels])  # noqa: E731
+    result, out = run(checks.check_decoder_input, right)
+    assert result is right and out.startswith("✓"), out
+    for wrong, phrase in [(lambda z, labels: z, "only one of the two"),
+                          (lambda z, labels: None, "not done yet"),
+                          (lambda z, labels: keras.layers.Concatenate()([z, z]), "make 12")]:
+        _, out = run(checks.check_decoder_input, wrong)
+        assert out.startswith("✗") and phrase in out, out
+
+    def traversal(dimension, steps, latent_dim):
+        codes = np.zeros((len(steps), latent_dim))
+        codes[:, dimension] = steps
+        return codes
+
+    result, out = run(checks.check_traversal, traversal)
+    assert result is traversal and out.startswith("✓"), out
+    for wrong, phrase in [(lambda d, s, n: traversal(d, s, n).T, "one row per step"),
+                          (lambda d, s, n: traversal((d + 1) % n, s, n), "another dimension"),
+                          (lambda d, s, n: None, "not done yet")]:
+        _, out = run(checks.check_traversal, wrong)
+        assert out.startswith("✗") and phrase in out, out

@@ -80,6 +80,27 @@ def test_the_latent_explorer_embeds_the_decoder_and_the_map_extent():
     np.testing.assert_allclose(_onnx_outputs(model, z), decoder(z).numpy(), atol=1e-4)
 
 
+def test_the_conditional_explorer_runs_the_decoder_on_code_and_label_side_by_side():
+    import onnxruntime as ort
+
+    z, label = keras.Input(shape=(2,)), keras.Input(shape=(10,))
+    x = keras.layers.Dense(16, activation="relu")(keras.layers.Concatenate()([z, label]))
+    x = keras.layers.Reshape((28, 28, 1))(keras.layers.Dense(784, activation="sigmoid")(x))
+    decoder = keras.Model([z, label], x)
+    explorer = interactive.conditional_explorer(decoder, np.zeros((3, 2)), [0, 1, 2],
+                                                [f"class {k}" for k in range(10)])
+    kind, config, model = _explorer_parts(explorer)
+    assert kind == "latent-map" and config["classes"] == 10 and config["shape"] == [28, 28, 1]
+    assert explorer._repr_html_().count("<option") == 10
+    session = ort.InferenceSession(model)
+    joined = np.zeros((2, 12), "float32")
+    joined[:, :2] = [[0.5, -1.0], [2.0, 0.3]]
+    joined[0, 2 + 3], joined[1, 2 + 7] = 1, 1
+    got = session.run(None, {session.get_inputs()[0].name: joined})[0]
+    want = decoder.predict([joined[:, :2], joined[:, 2:]], verbose=0)
+    assert np.abs(got - want).max() < 1e-5
+
+
 def test_the_latent_explorer_refuses_codes_that_are_not_two_dimensional():
     with pytest.raises(ValueError, match=r"2-D codes, shape \(n, 2\); got \(3, 4\)"):
         interactive.latent_explorer(models.build_decoder(4), np.zeros((3, 4)), [0, 1, 2], ["a"])
@@ -114,7 +135,8 @@ def _cells(path):
 
 
 EXPLORED = {"01_autoencoder": "latent_explorer", "03_vae": "latent_explorer",
-            "04_kl_divergence": "kl_explorer", "06_latent_arithmetic": "attribute_explorer"}
+            "04_kl_divergence": "kl_explorer", "06_latent_arithmetic": "attribute_explorer",
+            "08_generating": "conditional_explorer"}
 
 
 @pytest.mark.parametrize("chapter", sorted(EXPLORED))

@@ -233,7 +233,8 @@ def _picture(element, selector):
 
 EXPLORERS = {"book/01_autoencoder.html": ["latent-map"], "book/03_vae.html": ["latent-map"],
              "book/04_kl_divergence.html": ["kl"],
-             "book/06_latent_arithmetic.html": ["attribute"]}
+             "book/06_latent_arithmetic.html": ["attribute"],
+             "book/08_generating.html": ["latent-map"]}
 
 
 @pytest.mark.parametrize("page_path", sorted(EXPLORERS))

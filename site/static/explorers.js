@@ -124,11 +124,20 @@
     const [x0, x1, y0, y1] = config.extent;
     let point = [(x0 + x1) / 2, (y0 + y1) / 2];
     let decoder = null;
+    const choice = element.querySelector(".explorer-class");  // a conditional decoder's class
+    function input(z) {  // the code, and the chosen class one-hot beside it
+      if (!choice) return z;
+      const oneHot = new Array(config.classes).fill(0);
+      oneHot[Number(choice.value)] = 1;
+      return z.concat(oneHot);
+    }
     const request = latestOnly(register(element, "latent-map"), async function (z) {
       decoder = decoder || (await loadDecoder(element));
-      drawImage(canvas, await decoder([z]), 0, 0, canvas.width);
-      readout.textContent = "z = (" + z[0].toFixed(2) + ", " + z[1].toFixed(2) + ")";
+      drawImage(canvas, await decoder([input(z)]), 0, 0, canvas.width);
+      readout.textContent = "z = (" + z[0].toFixed(2) + ", " + z[1].toFixed(2) + ")" +
+        (choice ? ", " + choice.options[choice.selectedIndex].text : "");
     });
+    if (choice) choice.addEventListener("change", function () { request(point); });
     function pointAt(event) {
       const box = map.getBoundingClientRect();
       const u = (event.clientX - box.left) / box.width, v = (event.clientY - box.top) / box.height;
