@@ -43,11 +43,13 @@ def mig(codes, factors, bins=20):
     """Return (gap per factor, MI table): each factor's top-two MI gap over its entropy.
 
     factors is an (n, k) 0/1 array, one column per factor; a factor every code shares (or
-    none) has nothing to tell and a gap of NaN.
+    none) has nothing to tell and a gap of NaN. Codes of one dimension (or none) are allowed.
     """
     factors = np.asarray(factors)
     table = mutual_information(codes, factors, bins)  # (k, d)
-    top = -np.sort(-table, axis=1)[:, :2]
+    # With fewer than two dimensions the missing ones hold no information.
+    padded = np.concatenate([table, np.zeros((len(table), 2))], axis=1)
+    top = -np.sort(-padded, axis=1)[:, :2]
     entropy = np.array([binary_entropy(float(p)) if 0 < p < 1 else np.nan
                         for p in factors.mean(axis=0)])
     return (top[:, 0] - top[:, 1]) / entropy, table

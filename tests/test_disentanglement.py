@@ -34,3 +34,12 @@ def test_a_constant_factor_has_no_gap_and_a_short_factor_is_refused():
     assert np.isnan(gaps[0])
     with pytest.raises(ValueError, match="one per code"):
         mutual_information(codes, np.ones(99))
+
+
+def test_one_dimension_or_none_is_scored_against_nothing():
+    rng = np.random.default_rng(3)
+    v = rng.random((500, 1)) < 0.5
+    gaps, _ = mig(v + 0.01 * rng.standard_normal((500, 1)), v)
+    assert gaps[0] > 0.9
+    gaps, table = mig(np.zeros((500, 0)), v)
+    assert gaps[0] == 0 and table.shape == (1, 0)

@@ -78,7 +78,7 @@ SWAP_CHOICES = ("the new label", "no clear difference", "the old class")
 
 
 def check_swap_label(prediction, old, new, reads_new, reads_old):
-    """Compare the prediction with what the judge read in codes decoded under another label.
+    """Compare the prediction with where codes decoded under another label land.
 
     reads_new and reads_old are 0/1 arrays, one per decoded image: whether it is nearer the new
     label's average image, and whether nearer the old class's.
