@@ -122,9 +122,9 @@ def instructor_value_out_of_range(tmp_path):
     return instructor_run(tmp_path, "03", "-p", "BETA", "-1")
 
 
-@case("Refused", "'08' is not a chapter", "01_autoencoder", raises=instructor.InstructorError)
+@case("Refused", "'09' is not a chapter", "01_autoencoder", raises=instructor.InstructorError)
 def instructor_unknown_chapter(tmp_path):
-    return instructor_run(tmp_path, "08")
+    return instructor_run(tmp_path, "09")
 
 
 @case("Refused", "has a parameter EPOCS", "Did you mean EPOCHS?",
