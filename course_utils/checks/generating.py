@@ -7,7 +7,8 @@ from keras import ops
 
 from course_utils.compare import compare
 from course_utils.checks.core import (
-    _call, _check, _describe, _failed, _Hint, _not_done, _one_number, _predicted, _wrong_step,
+    _call, _check, _describe, _failed, _Hint, _not_done, _one_number, _predicted, _word,
+    _wrong_step,
 )
 
 
@@ -88,8 +89,7 @@ def check_swap_label(prediction, old, new, reads_new, reads_old):
                        "prediction, set new_class = \"Sneaker\", then run the cells below.", "",
                        None)
     c = compare(np.asarray(reads_new, float), np.asarray(reads_old, float), paired=True)
-    outcome = ("the new label" if c.clear and c.difference > 0 else
-               "the old class" if c.clear else "no clear difference")
+    outcome = _word(c, SWAP_CHOICES)
     measured = (f"{c.a:.0%} of the decoded images lie nearer the average {new} than the average "
                 f"{old}, {c.b:.0%} nearer the average {old} (difference {c:.2f})")
     why = ("The decoder was always told the class, so it learned to take the class from the "
