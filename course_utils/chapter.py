@@ -50,6 +50,12 @@ def setup(chapter, namespace):
     profile = resolve_profile(namespace["PROFILE"])
     values = {n: given[n] if n in given else r.check(n, r.size(profile))
               for n, r in declared.items() if n != "PROFILE"}
+    for low, high in settings.ORDERED.get(chapter, ()):
+        if not values[low] < values[high]:
+            raise ParameterError(
+                f"Parameter {high} must be larger than {low}, the chapter compares the two; got "
+                f"{low}={values[low]:g} and {high}={values[high]:g}. Change one in the "
+                f"parameters cell, or pass e.g. `papermill -p {high} ...`.")
     _quiet.import_tensorflow_quietly()
     seed_everything(values["SEED"])
     from course_utils import progress  # imports Keras: after the quiet TensorFlow import

@@ -36,12 +36,15 @@ def continuous_bernoulli_log_likelihood(images, reconstructions):
 
 
 def log_weights(encoder, decoder, images, n_draws, seed=0, batch_size=4096,
-                log_likelihood=bernoulli_log_likelihood):
+                log_likelihood=bernoulli_log_likelihood, labels=None):
     """Return log p(x | z) and log p(z) - log q(z | x) for n_draws draws z ~ q(z | x) per image.
 
-    Both have shape (n_images, n_draws); their sum is each draw's log importance weight.
+    Both have shape (n_images, n_draws); their sum is each draw's log importance weight. With
+    labels (a conditional VAE's, one row per image) the encoder and decoder take them as their
+    second input: the same for log p(x | z, y) and q(z | x, y).
     """
-    z_mean, z_log_var, _ = (ops.convert_to_numpy(t) for t in encoder(images, training=False))
+    given = images if labels is None else [images, labels]
+    z_mean, z_log_var, _ = (ops.convert_to_numpy(t) for t in encoder(given, training=False))
     n, d = z_mean.shape
     epsilon = np.random.default_rng(seed).standard_normal((n, n_draws, d)).astype("float32")
     sigma = np.exp(0.5 * z_log_var)[:, None, :]
@@ -53,7 +56,10 @@ def log_weights(encoder, decoder, images, n_draws, seed=0, batch_size=4096,
     likelihoods = []
     for start in range(0, n, per_batch):
         stop = min(n, start + per_batch)
-        decoded = decoder(z[start:stop].reshape(-1, d), training=False)
+        codes = z[start:stop].reshape(-1, d)
+        if labels is not None:
+            codes = [codes, np.repeat(np.asarray(labels[start:stop], "float32"), n_draws, axis=0)]
+        decoded = decoder(codes, training=False)
         repeated = np.repeat(np.asarray(images[start:stop], "float32"), n_draws, axis=0)
         likelihoods.append(ops.convert_to_numpy(log_likelihood(repeated, decoded)))
     log_likelihood_values = np.concatenate(likelihoods).reshape(n, n_draws).astype(np.float64)

@@ -89,6 +89,13 @@ def parameter_not_among_the_choices(tmp_path):
                                  parameters("04_kl_divergence", DATA_SOURCE="kaggle"))
 
 
+@case("Parameter BETA_HIGH must be larger than BETA_LOW", "BETA_LOW=2 and BETA_HIGH=2",
+      "papermill -p BETA_HIGH", raises=ValueError)
+def parameters_a_chapter_compares_in_the_wrong_order(tmp_path):
+    return lambda: chapter.setup("08_generating", parameters("08_generating", BETA_HIGH=2.0,
+                                                             BETA_LOW=2.0))
+
+
 @case("COURSE_PROFILE must be one of full, quick, gpu", "'fast'", raises=ValueError)
 def profile_environment_variable_unknown(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_PROFILE", "fast")

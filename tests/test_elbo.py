@@ -49,3 +49,26 @@ def test_the_judge_is_trusted_only_at_the_bar_against_noise_and_blends():
     good = {"noise": 0.99, "blends of two classes": realism.BAR, "blurred copies": 0.5}
     assert realism.trusted(good)
     assert not realism.trusted({**good, "blends of two classes": realism.BAR - 0.01})
+
+
+def test_log_weights_hand_a_conditional_vae_each_images_own_label():
+    # A decoder that draws each pixel at its label's grey level, whatever z: log p(x | z, y)
+    # then depends on the label alone, and a label handed to the wrong draws would show.
+    import keras
+    from keras import layers
+
+    images_in, labels_in = keras.Input((2, 2, 1)), keras.Input((2,))
+    zeros = layers.Dense(1, kernel_initializer="zeros")(layers.Flatten()(images_in))
+    encoder = keras.Model([images_in, labels_in], [zeros, zeros, zeros])
+    z_in, label_in = keras.Input((1,)), keras.Input((2,))
+    dense = layers.Dense(4, use_bias=False, activation="sigmoid")
+    decoder = keras.Model([z_in, label_in], layers.Reshape((2, 2, 1))(dense(label_in)))
+    dense.set_weights([np.array([[-2.0] * 4, [2.0] * 4], "float32")])
+    images = np.full((3, 2, 2, 1), 0.9, "float32")
+    labels = np.eye(2, dtype="float32")[[0, 1, 1]]
+    log_lik, log_ratio = elbo.log_weights(encoder, decoder, images, n_draws=5, seed=0,
+                                          batch_size=10, labels=labels)  # two images a batch
+    assert log_lik.shape == log_ratio.shape == (3, 5)
+    p = 1 / (1 + np.exp(-np.array([-2.0, 2.0, 2.0])))  # each image's label's grey level
+    expected = 4 * (0.9 * np.log(p) + 0.1 * np.log(1 - p))
+    np.testing.assert_allclose(log_lik, np.repeat(expected[:, None], 5, axis=1), rtol=1e-5)
