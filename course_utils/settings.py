@@ -131,12 +131,6 @@ MEASUREMENT = {
     "N_PAIRS": integer(1, 10_000),
 }
 
-# Chapter 3's importance-weighted estimate of log p(x), which chapter 8 repeats with labels.
-IMPORTANCE = {
-    "IW_IMAGES": integer(10, 10_000, full=200, quick=50),
-    "IW_DRAWS": integer(10, 100_000, full=500, quick=100),
-}
-
 # Chapter 5's faces VAE, which chapter 6 loads from the cache.
 FACES = {
     **COMMON,
@@ -177,7 +171,8 @@ CHAPTERS = {
         "BETA_N_TRAIN": integer(1_000, 60_000, full=10_000, quick=2_000),
         "BETA_EPOCHS": integer(1, 1_000, full=5, quick=1),
         **MEASUREMENT,
-        **IMPORTANCE,
+        "IW_IMAGES": integer(10, 10_000, full=200, quick=50),
+        "IW_DRAWS": integer(10, 100_000, full=500, quick=100),
         "N_DRAWS": integer(10, 10_000),
         "N_GENERATE": integer(1, 64),
         "GRID_SIZE": integer(2, 40),
@@ -222,7 +217,8 @@ CHAPTERS = {
         "CONDITIONAL_EPOCHS": integer(1, 1_000, full=5, quick=40),
         "JUDGE_EPOCHS": MEASUREMENT["JUDGE_EPOCHS"],
         "N_REFERENCE": MEASUREMENT["N_REFERENCE"],
-        **IMPORTANCE,
+        "N_EVIDENCE": integer(10, 10_000, full=200, quick=50),
+        "ELBO_DRAWS": integer(1, 10_000),
         "N_PER_CLASS": integer(10, 100_000, full=500, quick=100),
         "CELEBA_DIR": path(),
         "FACES_N_TRAIN": integer(32, 1_000_000, full=8_000, quick=300),
