@@ -276,4 +276,3 @@ def _check_decoder_shapes(model):
                  if [s[2] for s in shapes[1:4]] == [32, 64, 128] else "")
         raise _Hint(f"The shapes through your decoder are {' → '.join(map(_hwc, shapes))}; the "
                     f"encoder's mirror is {' → '.join(map(_hwc, _DECODER_SHAPES))}{order}.")
-
