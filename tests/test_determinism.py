@@ -18,7 +18,7 @@ from booktools import instructor
 CHAPTERS = ["01_autoencoder", "03_vae", "05_faces", "08_generating"]
 SMALL = {"N_TRAIN": 1_000, "N_TEST": 100, "05_faces:N_TRAIN": 64, "05_faces:N_TEST": 32,
          "BETA_N_TRAIN": 1_000, "N_SAMPLES": 100, "N_REFERENCE": 100, "JUDGE_EPOCHS": 1,
-         "IW_IMAGES": 10, "IW_DRAWS": 10, "N_DRAWS": 10, "N_PAIRS": 10, "GRID_SIZE": 3,
+         "IW_DRAWS": 10, "N_DRAWS": 10, "N_PAIRS": 10, "GRID_SIZE": 3,
          "N_PER_CLASS": 20, "N_EVIDENCE": 20, "FACES_N_TRAIN": 64, "FACES_N_TEST": 64,
          "08_generating:N_TRAIN": 2_000}  # its label experiment needs the quick size
 
