@@ -82,12 +82,17 @@ def compiled(builder):
     return model
 
 
-def train_epoch(way, root, n_train):
-    """Return (wall seconds, cores busy) of one epoch of n_train faces, after a short warm-up."""
+def warmed(way, root, n_train):
+    """Return (model, stream) of one way, compiled and warmed up on 5 batches (traced)."""
     builder, autotune = WAYS[way]
     model = compiled(builder)
     stream = training_stream(root, n_train, autotune).repeat()
-    model.fit(stream, steps_per_epoch=5, epochs=1, shuffle=False, verbose=0)  # trace, warm up
+    model.fit(stream, steps_per_epoch=5, epochs=1, shuffle=False, verbose=0)
+    return model, stream
+
+
+def train_epoch(model, stream, n_train):
+    """Return (wall seconds, cores busy) of one epoch of n_train faces of a warmed-up model."""
     steps = math.ceil(n_train / BATCH)
     return timed(lambda: model.fit(stream, steps_per_epoch=steps, epochs=1, shuffle=False,
                                    verbose=0))
@@ -139,16 +144,18 @@ def run(size="full"):
     n = SIZES[size]
     with tempfile.TemporaryDirectory() as folder:
         root = celeba.write_synthetic_celeba(Path(folder) / "faces", n=n + BATCH, seed=0)
+        # Each way is built, compiled and traced once; its epochs then alternate with the others'.
+        ready = {way: warmed(way, root, n) for way in WAYS}
         runs = {way: [] for way in WAYS}
         for _ in range(ROUNDS):  # alternate, so that neither gets the machine's better minutes
             for way in runs:
-                runs[way].append(train_epoch(way, root, n))
+                runs[way].append(train_epoch(*ready[way], n))
         parts = profile_epoch(root, n)
     rate = matmul_rate()
     result = {"images": n, "batch": BATCH, "matmul_gflops": rate / 1e9, **parts}
     for way, timings in runs.items():
         seconds, cores = min(timings)
-        flops = training_flops(BUILDERS[WAYS[way][0]]())
+        flops = training_flops(ready[way][0])
         result |= {f"{way}_s": seconds, f"{way}_images_per_s": n / seconds,
                    f"{way}_cores_busy": cores, f"{way}_flops_per_image": flops,
                    f"{way}_utilisation": flops * n / seconds / rate}
