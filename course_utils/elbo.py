@@ -20,8 +20,7 @@ def bernoulli_log_likelihood(images, reconstructions):
     return -ops.sum(ops.binary_crossentropy(images, reconstructions), axis=(1, 2, 3))
 
 
-def log_weights(encoder, decoder, images, n_draws, seed=0, batch_size=4096,
-                log_likelihood=bernoulli_log_likelihood, labels=None):
+def log_weights(encoder, decoder, images, n_draws, seed=0, batch_size=4096, labels=None):
     """Return log p(x | z) and log p(z) - log q(z | x) for n_draws draws z ~ q(z | x) per image.
 
     Both have shape (n_images, n_draws); their sum is each draw's log importance weight. With
@@ -46,7 +45,7 @@ def log_weights(encoder, decoder, images, n_draws, seed=0, batch_size=4096,
             codes = [codes, np.repeat(np.asarray(labels[start:stop], "float32"), n_draws, axis=0)]
         decoded = decoder(codes, training=False)
         repeated = np.repeat(np.asarray(images[start:stop], "float32"), n_draws, axis=0)
-        likelihoods.append(ops.convert_to_numpy(log_likelihood(repeated, decoded)))
+        likelihoods.append(ops.convert_to_numpy(bernoulli_log_likelihood(repeated, decoded)))
     log_likelihood_values = np.concatenate(likelihoods).reshape(n, n_draws).astype(np.float64)
     return log_likelihood_values, (log_p - log_q).astype(np.float64)
 
@@ -62,19 +61,19 @@ def log_evidence(decoder, images, label=None, spacing=0.1, limit=8.0):
 
     Returns three arrays, one value per image: the sum with points `spacing` apart out to
     +-`limit`, the same with twice the spacing, and with the edge a unit closer (where the three
-    agree, the sum has settled). With a label (one-hot; chapter 8's conditional decoder) the
-    decoder takes it as its second input, and the sum is log p(x | y).
+    agree, the sum has very likely settled). With a label (one-hot; chapter 8's conditional
+    decoder) the decoder takes it as its second input, and the sum is log p(x | y).
     """
     images = np.asarray(images, "float32")
     if not np.isin(images, (0.0, 1.0)).all():
         raise ValueError("log_evidence needs binary images (pixels 0 or 1): the Bernoulli is a "
                          "probability only there. Binarise them first, e.g. (x > 0.5).")
-    axis = np.round(np.arange(-limit, limit + spacing / 2, spacing), 6)
-    z = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)  # every grid point, (G, 2)
-    given = z if label is None else [z, np.repeat(np.asarray(label, "float32")[None], len(z), 0)]
     if decoder.inputs[0].shape[-1] != 2:
         raise ValueError(f"log_evidence sums over a grid of 2-D codes; this decoder takes codes "
                          f"of {decoder.inputs[0].shape[-1]} numbers (train it with latent_dim=2).")
+    axis = np.round(np.arange(-limit, limit + spacing / 2, spacing), 6)
+    z = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)  # every grid point, (G, 2)
+    given = z if label is None else [z, np.repeat(np.asarray(label, "float32")[None], len(z), 0)]
     p = decoder.predict(given, batch_size=4096, verbose=0).reshape(len(z), -1)
     p = np.clip(p, 1e-7, 1 - 1e-7)  # each grid point's pixel means, as the loss clips them
     log_prior = -0.5 * (z**2).sum(axis=1) - LOG_2PI  # N(0, I) in 2-D
